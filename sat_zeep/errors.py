@@ -1,0 +1,249 @@
+"""Every error sat_zeep raises, in one hierarchy.
+
+::
+
+    SatError
+    ├── CredentialError             the .cer/.key/password cannot serve (wrong password, CSD, expired…)
+    ├── RequestValidationError      parameters SAT would reject; lists every problem (also a ValueError)
+    ├── LibraryMismatchError        lxml and xmlsec were built against different libxml2 versions
+    ├── SatTransportError           no HTTP response at all (DNS, refused, reset)
+    │   └── SatTimeout              connect or read timeout
+    ├── SatHTTPError                an HTTP error status without a SOAP fault
+    │   └── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
+    ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
+    └── SatStatusError              SAT answered, with a status code that is not success
+        ├── InvalidUserError (300), MalformedRequestError (301), MalformedSealError (302),
+        │   SealMismatchError (303), CertificateRevokedOrExpiredError (304),
+        │   InvalidCertificateError (305), UncontrolledSatError (404)
+        ├── ThirdPartyNotAuthorizedError (5001), RequestsExhaustedError (5002),
+        │   ResultLimitExceededError (5003), NotFoundError (5004), DuplicateRequestError (5005),
+        │   SatInternalError (5006), PackageExpiredError (5007), DownloadLimitError (5008),
+        │   DailyFolioLimitError (5011), CancelledXmlNotAllowedError (5012)
+
+``SatStatusError`` is raised only by ``raise_for_status()`` on a result: business codes are data.
+No message ever contains the e.firma password, the private key or a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class SatError(Exception):
+    """Base class of every sat_zeep error."""
+
+
+class CredentialError(SatError):
+    """The e.firma cannot be used: unreadable file, wrong password, mismatch, CSD, expired."""
+
+
+class RequestValidationError(SatError, ValueError):
+    """Request parameters that SAT would reject; ``problems`` lists each one."""
+
+    def __init__(self, operation: str, problems: Sequence[str]) -> None:
+        self.operation = operation
+        self.problems: tuple[str, ...] = tuple(problems)
+        listing = "\n".join(f"  - {problem}" for problem in self.problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{operation}: {count} {noun}; nothing was sent to SAT:\n{listing}")
+
+
+class LibraryMismatchError(SatError, ImportError):
+    """lxml and xmlsec link different libxml2 versions, which crashes XML signing."""
+
+
+class SatTransportError(SatError):
+    """The request never got an HTTP response (connection refused, reset, DNS failure…)."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class SatTimeout(SatTransportError):
+    """SAT did not connect or answer within the configured timeout."""
+
+
+class SatHTTPError(SatError):
+    """SAT answered with an HTTP error status; ``raw`` holds the response body."""
+
+    def __init__(self, message: str, *, status_code: int, raw: bytes = b"", url: str | None = None):
+        self.status_code = status_code
+        self.raw = raw
+        self.url = url
+        super().__init__(message)
+
+
+class SatSoapFault(SatHTTPError):
+    """SAT answered with a SOAP fault, kept as SAT wrote it.
+
+    ``fault_code`` is the qualified code as written (``a:InvalidSecurity``), ``fault_string`` the text.
+    """
+
+    def __init__(
+        self,
+        fault_code: str,
+        fault_string: str,
+        *,
+        status_code: int,
+        raw: bytes = b"",
+        url: str | None = None,
+    ) -> None:
+        self.fault_code = fault_code
+        self.fault_string = fault_string
+        hint = _FAULT_HINTS.get(fault_code.rpartition(":")[2], "")
+        message = f"SOAP fault {fault_code}: {fault_string}" + (f" ({hint})" if hint else "")
+        super().__init__(message, status_code=status_code, raw=raw, url=url)
+
+
+_FAULT_HINTS = {
+    "InvalidSecurity": "SAT could not verify the WS-Security header: check that the e.firma is a "
+    "valid FIEL (not a CSD), not expired, and that this machine's clock is right",
+    "ActionNotSupported": "SAT no longer offers this operation; update sat_zeep",
+}
+
+
+class SatResponseError(SatError):
+    """A response that cannot be understood; ``raw`` holds the bytes received."""
+
+    def __init__(self, message: str, *, raw: bytes = b"", url: str | None = None) -> None:
+        self.raw = raw
+        self.url = url
+        super().__init__(message)
+
+
+class SatStatusError(SatError):
+    """SAT answered a call with a status code other than success.
+
+    Raised only by ``raise_for_status()``. ``code`` is SAT's ``CodEstatus`` (or, for a finished
+    verification, ``CodigoEstadoSolicitud``), ``message`` SAT's ``Mensaje``.
+    """
+
+    code: int = 0
+    advice: str = ""
+
+    def __init__(self, code: int, message: str, *, operation: str = "") -> None:
+        self.code = code
+        self.message = message
+        self.operation = operation
+        where = f"{operation}: " if operation else ""
+        text = f"{where}SAT answered {code} {message!r}"
+        if self.advice:
+            text += f"; {self.advice}"
+        super().__init__(text)
+
+
+class InvalidUserError(SatStatusError):
+    code = 300
+    advice = "the token or the e.firma was not accepted; authenticate again with a valid FIEL"
+
+
+class MalformedRequestError(SatStatusError):
+    code = 301
+    advice = "SAT rejected the request's parameters; the message says which"
+
+
+class MalformedSealError(SatStatusError):
+    code = 302
+    advice = "the request signature is malformed"
+
+
+class SealMismatchError(SatStatusError):
+    code = 303
+    advice = "the signing certificate does not belong to the RFC in the request"
+
+
+class CertificateRevokedOrExpiredError(SatStatusError):
+    code = 304
+    advice = "the e.firma is revoked or expired; renew it with SAT"
+
+
+class InvalidCertificateError(SatStatusError):
+    code = 305
+    advice = "use the e.firma (FIEL), not a CSD, and a certificate issued by SAT"
+
+
+class UncontrolledSatError(SatStatusError):
+    code = 404
+    advice = "an error on SAT's side; retry later (queries only after checking nothing was accepted)"
+
+
+class ThirdPartyNotAuthorizedError(SatStatusError):
+    code = 5001
+    advice = "the RFC may download only its own documents"
+
+
+class RequestsExhaustedError(SatStatusError):
+    code = 5002
+    advice = "this exact period was already requested twice; shift the period by a second"
+
+
+class ResultLimitExceededError(SatStatusError):
+    code = 5003
+    advice = "too many documents for one request; split the period"
+
+
+class NotFoundError(SatStatusError):
+    code = 5004
+    advice = "nothing matched, or the id is unknown"
+
+
+class DuplicateRequestError(SatStatusError):
+    code = 5005
+    advice = "an active request with the same criteria exists; verify that one instead"
+
+
+class SatInternalError(SatStatusError):
+    code = 5006
+    advice = "an internal error at SAT; retry later"
+
+
+class PackageExpiredError(SatStatusError):
+    code = 5007
+    advice = "packages live 72 hours; request the period again"
+
+
+class DownloadLimitError(SatStatusError):
+    code = 5008
+    advice = "each package may be downloaded only twice"
+
+
+class DailyFolioLimitError(SatStatusError):
+    code = 5011
+    advice = "the daily limit of downloads by folio was reached; try again tomorrow"
+
+
+class CancelledXmlNotAllowedError(SatStatusError):
+    code = 5012
+    advice = "SAT does not deliver the XML of cancelled documents"
+
+
+STATUS_ERRORS: dict[int, type[SatStatusError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidUserError,
+        MalformedRequestError,
+        MalformedSealError,
+        SealMismatchError,
+        CertificateRevokedOrExpiredError,
+        InvalidCertificateError,
+        UncontrolledSatError,
+        ThirdPartyNotAuthorizedError,
+        RequestsExhaustedError,
+        ResultLimitExceededError,
+        NotFoundError,
+        DuplicateRequestError,
+        SatInternalError,
+        PackageExpiredError,
+        DownloadLimitError,
+        DailyFolioLimitError,
+        CancelledXmlNotAllowedError,
+    )
+}
+
+
+def status_error(code: int, message: str, *, operation: str = "") -> SatStatusError:
+    """The most specific ``SatStatusError`` for a SAT status code."""
+    cls = STATUS_ERRORS.get(code, SatStatusError)
+    return cls(code, message, operation=operation)

@@ -1,0 +1,15 @@
+# Shared by scripts/test and scripts/demo: create .venv once and (re)install the package when
+# pyproject.toml changes. Usage: source scripts/_venv.sh; ensure_venv EXTRAS
+VENV="${SAT_ZEEP_VENV:-$PWD/.venv}"
+ensure_venv() {
+    local extras="$1"
+    local stamp="$VENV/.installed-$extras"
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv "$VENV"
+    fi
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+        "$VENV/bin/python" -m pip install -q -e ".[$extras]"
+        touch "$stamp"
+    fi
+}
