@@ -1,3 +1,103 @@
-"""sat_zeep: a zeep client for SAT's Descarga Masiva de CFDI y Retenciones."""
+"""sat_zeep: a zeep client for SAT's Descarga Masiva de CFDI y Retenciones.
+
+from sat_zeep import Fiel, SatClient, TipoSolicitud
+
+with SatClient(Fiel.from_files("FIEL.cer", "FIEL.key", password)) as client:
+    client.solicita_descarga_emitidos(inicio, fin, TipoSolicitud.METADATA).raise_for_status()
+"""
+
+from .client import FIEL_RFC, SatClient
+from .codes import CodEstatus, EstadoComprobante, EstadoSolicitud, TipoComprobante, TipoSolicitud
+from .endpoints import Endpoints, ServiceType
+from .errors import (
+    CancelledXmlNotAllowedError,
+    CertificateRevokedOrExpiredError,
+    CredentialError,
+    DailyFolioLimitError,
+    DownloadLimitError,
+    DuplicateRequestError,
+    InvalidCertificateError,
+    InvalidUserError,
+    LibraryMismatchError,
+    MalformedRequestError,
+    MalformedSealError,
+    NotFoundError,
+    PackageExpiredError,
+    RequestsExhaustedError,
+    RequestValidationError,
+    ResultLimitExceededError,
+    SatError,
+    SatHTTPError,
+    SatInternalError,
+    SatResponseError,
+    SatSoapFault,
+    SatStatusError,
+    SatTimeout,
+    SatTransportError,
+    SealMismatchError,
+    SignatureError,
+    ThirdPartyNotAuthorizedError,
+    UncontrolledSatError,
+)
+from .fiel import Fiel
+from .models import (
+    DescargarResult,
+    SatResult,
+    SolicitaDescargaResult,
+    Token,
+    VerificaSolicitudDescargaResult,
+)
+from .testing.mock_transport import MockTransport
+from .wsdl import Service, wsdl_path
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "FIEL_RFC",
+    "CancelledXmlNotAllowedError",
+    "CertificateRevokedOrExpiredError",
+    "CodEstatus",
+    "CredentialError",
+    "DailyFolioLimitError",
+    "DescargarResult",
+    "DownloadLimitError",
+    "DuplicateRequestError",
+    "Endpoints",
+    "EstadoComprobante",
+    "EstadoSolicitud",
+    "Fiel",
+    "InvalidCertificateError",
+    "InvalidUserError",
+    "LibraryMismatchError",
+    "MalformedRequestError",
+    "MalformedSealError",
+    "MockTransport",
+    "NotFoundError",
+    "PackageExpiredError",
+    "RequestValidationError",
+    "RequestsExhaustedError",
+    "ResultLimitExceededError",
+    "SatClient",
+    "SatError",
+    "SatHTTPError",
+    "SatInternalError",
+    "SatResponseError",
+    "SatResult",
+    "SatSoapFault",
+    "SatStatusError",
+    "SatTimeout",
+    "SatTransportError",
+    "SealMismatchError",
+    "Service",
+    "ServiceType",
+    "SignatureError",
+    "SolicitaDescargaResult",
+    "ThirdPartyNotAuthorizedError",
+    "TipoComprobante",
+    "TipoSolicitud",
+    "Token",
+    "UncontrolledSatError",
+    "VerificaSolicitudDescargaResult",
+    "__version__",
+    "wsdl_path",
+]

@@ -3,9 +3,10 @@
 ::
 
     SatError
-    ├── CredentialError             the .cer/.key/password cannot serve (wrong password, CSD, expired…)
-    ├── RequestValidationError      parameters SAT would reject; lists every problem (also a ValueError)
+    ├── CredentialError             the .cer/.key/password cannot serve (wrong password, CSD…)
+    ├── RequestValidationError      parameters SAT would reject, every problem (a ValueError)
     ├── LibraryMismatchError        lxml and xmlsec were built against different libxml2 versions
+    ├── SignatureError              a request signature that SAT's rule does not accept (``reason``)
     ├── SatTransportError           no HTTP response at all (DNS, refused, reset)
     │   └── SatTimeout              connect or read timeout
     ├── SatHTTPError                an HTTP error status without a SOAP fault
@@ -53,6 +54,19 @@ class LibraryMismatchError(SatError, ImportError):
     """lxml and xmlsec link different libxml2 versions, which crashes XML signing."""
 
 
+class SignatureError(SatError):
+    """A signed request that fails SAT's signature rule; ``reason`` names the rule broken.
+
+    Reasons: ``missing`` (no Signature), ``malformed`` (structure or algorithms), ``digest``
+    (content changed after signing), ``signature`` (SignatureValue does not verify),
+    ``certificate`` (KeyInfo certificate unreadable).
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(f"request signature rejected ({reason}): {detail}")
+
+
 class SatTransportError(SatError):
     """The request never got an HTTP response (connection refused, reset, DNS failure…)."""
 
@@ -78,7 +92,8 @@ class SatHTTPError(SatError):
 class SatSoapFault(SatHTTPError):
     """SAT answered with a SOAP fault, kept as SAT wrote it.
 
-    ``fault_code`` is the qualified code as written (``a:InvalidSecurity``), ``fault_string`` the text.
+    ``fault_code`` is the qualified code as written (``a:InvalidSecurity``), ``fault_string``
+    the text.
     """
 
     def __init__(
@@ -166,7 +181,9 @@ class InvalidCertificateError(SatStatusError):
 
 class UncontrolledSatError(SatStatusError):
     code = 404
-    advice = "an error on SAT's side; retry later (queries only after checking nothing was accepted)"
+    advice = (
+        "an error on SAT's side; retry later (queries only after checking nothing was accepted)"
+    )
 
 
 class ThirdPartyNotAuthorizedError(SatStatusError):

@@ -1,0 +1,324 @@
+"""``SatClient``: the four services behind one object, with tokens handled for you.
+
+    fiel = Fiel.from_files("FIEL.cer", "FIEL.key", password)
+    with SatClient(fiel) as client:
+        accepted = client.solicita_descarga_emitidos(
+            date(2025, 1, 1), date(2025, 1, 31), TipoSolicitud.METADATA
+        ).raise_for_status()
+        state = client.verifica_solicitud_descarga(accepted.id_solicitud)
+        for id_paquete in state.ids_paquetes:
+            package = client.descargar(id_paquete).raise_for_status().paquete
+
+Each method is a WSDL operation in snake_case. Parameters are checked before anything is sent;
+SAT's answers come back as pydantic models whose ``raise_for_status()`` turns codes into errors.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal, TypeVar
+
+import zeep
+from zeep.helpers import serialize_object
+
+from . import parameters
+from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from .endpoints import Endpoints
+from .errors import CredentialError, SatResponseError
+from .fiel import Fiel
+from .models import (
+    DescargarResult,
+    SatResult,
+    SolicitaDescargaResult,
+    Token,
+    VerificaSolicitudDescargaResult,
+)
+from .plugins import (
+    TOKEN_LIFETIME,
+    RequestSigningPlugin,
+    WrapAuthorizationPlugin,
+    WsSecurityPlugin,
+    utc_now,
+)
+from .port import Port, bind, token_lifetime
+from .security_header import new_token_id
+from .transport import default_transport
+from .wsdl import Service, load_document, zeep_settings
+
+logger = logging.getLogger("sat_zeep")
+
+#: Mexico has kept UTC-6 all year (no daylight saving) since October 2022.
+MEXICO_TIME = timezone(timedelta(hours=-6), "America/Mexico_City")
+#: A token is renewed when less than this remains of its life.
+TOKEN_MARGIN = timedelta(seconds=30)
+
+
+class _Default(enum.Enum):
+    FIEL_RFC = "the e.firma's RFC"
+
+
+#: Default of ``rfc_solicitante``: the RFC of the client's e.firma. Pass ``None`` to omit it.
+FIEL_RFC: Literal[_Default.FIEL_RFC] = _Default.FIEL_RFC
+
+RfcSolicitante = str | None | Literal[_Default.FIEL_RFC]
+Fecha = date | datetime
+ResultT = TypeVar("ResultT", bound=SatResult)
+
+
+class SatClient:
+    """A client of SAT's Descarga Masiva services for one e.firma and one service family."""
+
+    def __init__(
+        self,
+        fiel: Fiel,
+        endpoints: Endpoints | None = None,
+        *,
+        transport: zeep.Transport | None = None,
+        clock: Callable[[], datetime] | None = None,
+        token_id_factory: Callable[[], str] | None = None,
+        check_validity: bool = True,
+    ) -> None:
+        self.fiel = fiel
+        self.endpoints = endpoints or Endpoints.cfdi()
+        self._owns_transport = transport is None
+        self.transport = transport or default_transport()
+        self._clock = clock or utc_now
+        self._token_id_factory = token_id_factory or new_token_id
+        self._check_validity = check_validity
+        self._token: Token | None = None
+        self._token_lock = threading.Lock()
+        self._ports: dict[Service, Port] = {}
+        self._check_fiel()
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP session, if this client created it."""
+        if self._owns_transport:
+            self.transport.session.close()
+
+    def __enter__(self) -> SatClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SatClient(rfc={self.fiel.rfc!r}, service={self.endpoints.service.value!r})"
+
+    # -- token --------------------------------------------------------------------------------
+
+    @property
+    def token(self) -> Token | None:
+        """The cached token (persist it with ``token.model_dump_json()``), or None."""
+        return self._token
+
+    @token.setter
+    def token(self, token: Token | None) -> None:
+        self._token = token
+
+    def autentica(self) -> Token:
+        """Call Autentica and cache the token it returns."""
+        self._check_fiel()
+        sent_at = self._clock()
+        port = self._port(Service.AUTENTICACION)
+        response = port.send("Autentica", {})
+        value = port.read("Autentica", response)
+        if not isinstance(value, str) or not value:
+            raise SatResponseError(
+                "Autentica: SAT's answer holds no token (AutenticaResult is empty)",
+                raw=response.content,
+                url=self.endpoints.autenticacion,
+            )
+        lifetime = token_lifetime(response.content) or TOKEN_LIFETIME
+        token = Token(value=value, created=sent_at, expires=sent_at + lifetime)
+        self._token = token
+        logger.debug("authenticated %s until %s", self.fiel.rfc, token.expires.isoformat())
+        return token
+
+    def current_token(self) -> Token:
+        """The cached token while it has more than a safety margin left, else a new one."""
+        with self._token_lock:
+            token = self._token
+            if token is None or not token.is_valid(self._clock(), margin=TOKEN_MARGIN):
+                token = self.autentica()
+            return token
+
+    # -- Solicitud ----------------------------------------------------------------------------
+
+    def solicita_descarga_emitidos(
+        self,
+        fecha_inicial: Fecha,
+        fecha_final: Fecha,
+        tipo_solicitud: TipoSolicitud | str,
+        *,
+        rfc_receptores: Iterable[str] = (),
+        rfc_solicitante: RfcSolicitante = FIEL_RFC,
+        tipo_comprobante: TipoComprobante | str | None = None,
+        estado_comprobante: EstadoComprobante | str | None = None,
+        rfc_a_cuenta_terceros: str | None = None,
+        complemento: str | None = None,
+    ) -> SolicitaDescargaResult:
+        """Request the documents the e.firma's RFC issued in a period (``RfcEmisor``)."""
+        solicitud = parameters.emitidos(
+            rfc_emisor=self.fiel.rfc,
+            fecha_inicial=fecha_inicial,
+            fecha_final=fecha_final,
+            tipo_solicitud=tipo_solicitud,
+            rfc_receptores=tuple(rfc_receptores),
+            rfc_solicitante=self._solicitante(rfc_solicitante),
+            tipo_comprobante=tipo_comprobante,
+            estado_comprobante=estado_comprobante,
+            rfc_a_cuenta_terceros=rfc_a_cuenta_terceros,
+            complemento=complemento,
+            service=self.endpoints.service,
+            today=self._today(),
+        )
+        return self._solicita("SolicitaDescargaEmitidos", solicitud)
+
+    def solicita_descarga_recibidos(
+        self,
+        fecha_inicial: Fecha,
+        fecha_final: Fecha,
+        tipo_solicitud: TipoSolicitud | str,
+        *,
+        rfc_emisor: str | None = None,
+        rfc_solicitante: RfcSolicitante = FIEL_RFC,
+        tipo_comprobante: TipoComprobante | str | None = None,
+        estado_comprobante: EstadoComprobante | str | None = EstadoComprobante.VIGENTE,
+        rfc_a_cuenta_terceros: str | None = None,
+        complemento: str | None = None,
+    ) -> SolicitaDescargaResult:
+        """Request the documents the e.firma's RFC received in a period (``RfcReceptor``).
+
+        ``estado_comprobante`` defaults to Vigente: SAT refuses XML requests for anything else.
+        """
+        solicitud = parameters.recibidos(
+            rfc_receptor=self.fiel.rfc,
+            fecha_inicial=fecha_inicial,
+            fecha_final=fecha_final,
+            tipo_solicitud=tipo_solicitud,
+            rfc_emisor=rfc_emisor,
+            rfc_solicitante=self._solicitante(rfc_solicitante),
+            tipo_comprobante=tipo_comprobante,
+            estado_comprobante=estado_comprobante,
+            rfc_a_cuenta_terceros=rfc_a_cuenta_terceros,
+            complemento=complemento,
+            service=self.endpoints.service,
+            today=self._today(),
+        )
+        return self._solicita("SolicitaDescargaRecibidos", solicitud)
+
+    def solicita_descarga_folio(
+        self, folio: str, *, rfc_solicitante: RfcSolicitante = FIEL_RFC
+    ) -> SolicitaDescargaResult:
+        """Request one document by its UUID (``Folio``)."""
+        solicitud = parameters.folio(
+            folio=folio, rfc_solicitante=self._solicitante(rfc_solicitante)
+        )
+        return self._solicita("SolicitaDescargaFolio", solicitud)
+
+    # -- Verificación and Descarga ------------------------------------------------------------
+
+    def verifica_solicitud_descarga(self, id_solicitud: str) -> VerificaSolicitudDescargaResult:
+        """Ask how a request is going; when finished, the answer lists its package ids."""
+        solicitud = parameters.verifica(id_solicitud=id_solicitud, rfc_solicitante=self.fiel.rfc)
+        operation = "VerificaSolicitudDescarga"
+        reply = self._call(Service.VERIFICACION, operation, {"solicitud": solicitud})
+        return self._model(VerificaSolicitudDescargaResult, operation, reply)
+
+    def descargar(self, id_paquete: str) -> DescargarResult:
+        """Download one package (a ZIP); each package may be downloaded only twice."""
+        peticion = parameters.descarga(id_paquete=id_paquete, rfc_solicitante=self.fiel.rfc)
+        reply = self._call(Service.DESCARGA, "Descargar", {"peticionDescarga": peticion})
+        header = serialize_object(getattr(reply, "header", None), dict)
+        body = getattr(reply, "body", None)
+        respuesta = (header or {}).get("respuesta")
+        paquete = getattr(body, "Paquete", None) if body is not None else None
+        if respuesta is None:
+            raise SatResponseError(
+                "Descargar: SAT's answer lacks the 'respuesta' header with its status",
+                url=self.endpoints.descarga,
+            )
+        try:
+            return DescargarResult.from_parts(respuesta, paquete)
+        except ValueError as error:
+            raise SatResponseError(
+                f"Descargar: SAT's answer does not fit the contract: {error}",
+                url=self.endpoints.descarga,
+            ) from None
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _check_fiel(self) -> None:
+        if self._check_validity:
+            self.fiel.check_usable(self._clock())
+        elif not self.fiel.is_fiel():
+            raise CredentialError(
+                "this certificate is a CSD (sello digital); SAT's bulk download needs the "
+                "e.firma (FIEL) of the taxpayer"
+            )
+
+    def _solicitante(self, rfc_solicitante: RfcSolicitante) -> str | None:
+        return self.fiel.rfc if rfc_solicitante is FIEL_RFC else rfc_solicitante
+
+    def _today(self) -> date:
+        return self._clock().astimezone(MEXICO_TIME).date()
+
+    def _solicita(self, operation: str, solicitud: Mapping[str, Any]) -> SolicitaDescargaResult:
+        reply = self._call(Service.SOLICITUD, operation, {"solicitud": dict(solicitud)})
+        return self._model(SolicitaDescargaResult, operation, reply)
+
+    def _call(self, service: Service, operation: str, payload: Mapping[str, Any]) -> Any:
+        self.current_token()
+        port = self._port(service)
+        logger.debug("calling %s at %s", operation, port.address)
+        return port.read(operation, port.send(operation, payload))
+
+    def _model(self, model: type[ResultT], operation: str, reply: Any) -> ResultT:
+        data = serialize_object(reply, dict)
+        if not isinstance(data, dict):
+            raise SatResponseError(f"{operation}: SAT's answer holds no result element")
+        try:
+            return model.model_validate(data)
+        except ValueError as error:
+            raise SatResponseError(
+                f"{operation}: SAT's answer does not fit the contract: {error}"
+            ) from None
+
+    def _current_token_value(self) -> str:
+        token = self._token
+        if token is None:  # pragma: no cover - _call authenticates first
+            raise RuntimeError("no token: call autentica() first")
+        return token.value
+
+    def _port(self, service: Service) -> Port:
+        port = self._ports.get(service)
+        if port is None:
+            port = self._ports[service] = self._make_port(service)
+        return port
+
+    def _make_port(self, service: Service) -> Port:
+        plugins: list[Any]
+        if service is Service.AUTENTICACION:
+            plugins = [
+                WsSecurityPlugin(
+                    self.fiel, clock=self._clock, token_id_factory=self._token_id_factory
+                )
+            ]
+        else:
+            plugins = [
+                WrapAuthorizationPlugin(self._current_token_value),
+                RequestSigningPlugin(self.fiel),
+            ]
+        client = zeep.Client(
+            load_document(service),
+            transport=self.transport,
+            plugins=plugins,
+            settings=zeep_settings(),
+        )
+        return bind(client, getattr(self.endpoints, service.value))
