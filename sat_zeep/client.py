@@ -28,7 +28,7 @@ from zeep.helpers import serialize_object
 from . import parameters
 from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
 from .endpoints import Endpoints
-from .errors import CredentialError, SatResponseError
+from .errors import CredentialError, SatResponseError, SatSoapFault
 from .fiel import Fiel
 from .models import (
     DescargarResult,
@@ -274,10 +274,22 @@ class SatClient:
         return self._model(SolicitaDescargaResult, operation, reply)
 
     def _call(self, service: Service, operation: str, payload: Mapping[str, Any]) -> Any:
-        self.current_token()
+        token = self.current_token()
         port = self._port(service)
         logger.debug("calling %s at %s", operation, port.address)
-        return port.read(operation, port.send(operation, payload))
+        try:
+            return port.read(operation, port.send(operation, payload))
+        except SatSoapFault as fault:
+            # SAT refused the token before doing anything (its clock may run ahead of ours,
+            # or the token came from storage): authenticate again and retry once.
+            if not fault.fault_code.endswith("InvalidSecurity"):
+                raise
+            with self._token_lock:
+                if self._token is token:
+                    self._token = None
+            self.current_token()
+            logger.debug("token refused; authenticated again for %s", operation)
+            return port.read(operation, port.send(operation, payload))
 
     def _model(self, model: type[ResultT], operation: str, reply: Any) -> ResultT:
         data = serialize_object(reply, dict)

@@ -69,6 +69,8 @@ class Port:
                 url=self.address,
             ) from None
         except (ZeepError, etree.XMLSyntaxError, ValueError) as error:
+            if status != 200:
+                raise self._http_error(operation, status, raw) from None
             raise SatResponseError(
                 f"{operation}: SAT's answer could not be read: {error}", raw=raw, url=self.address
             ) from None

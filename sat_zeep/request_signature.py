@@ -100,7 +100,14 @@ class VerifiedRequest:
 
 
 def verify_request(operation: etree._Element) -> VerifiedRequest:
-    """Check a signed operation element by SAT's rule; raise ``SignatureError`` if it fails."""
+    """Check a signed operation element by SAT's rule; raise ``SignatureError`` if it fails.
+
+    Besides the form ``sign_request`` writes, this accepts the forms SAT accepts from other
+    production clients: inclusive c14n with only the enveloped-signature transform (c14n 1.0 is
+    XML-DSig's default), a ``Reference`` without ``URI``, and a ``SignatureValue`` computed over
+    the ``SignedInfo`` canonicalized apart from the document (alone, or in the default xmldsig
+    namespace whatever prefix it carries on the wire). The digest is always checked.
+    """
     target = _signed_child(operation)
     signatures = target.findall(_ds("Signature"))
     if not signatures:
@@ -110,21 +117,21 @@ def verify_request(operation: etree._Element) -> VerifiedRequest:
     signature = signatures[0]
 
     signed_info = _required(signature, "SignedInfo")
-    canonical_signed_info = _canonicalize(
-        signed_info, _algorithm(_required(signed_info, "CanonicalizationMethod"))
-    )
+    canonicalization = _algorithm(_required(signed_info, "CanonicalizationMethod"))
+    if canonicalization not in _CANONICALIZATIONS:
+        raise SignatureError("malformed", f"unsupported canonicalization {canonicalization!r}")
     if _algorithm(_required(signed_info, "SignatureMethod")) != RSA_SHA1:
         raise SignatureError("malformed", "SignatureMethod must be rsa-sha1")
     references = signed_info.findall(_ds("Reference"))
-    if len(references) != 1 or references[0].get("URI") != "":
+    if len(references) != 1 or references[0].get("URI", "") != "":
         raise SignatureError("malformed", 'SignedInfo must hold one Reference with URI=""')
     reference = references[0]
     if _algorithm(_required(reference, "DigestMethod")) != SHA1:
         raise SignatureError("malformed", "DigestMethod must be sha1")
     transforms = [_algorithm(node) for node in reference.iterfind(f"{_ds('Transforms')}/*")]
-    canonical = [uri for uri in transforms if uri != ENVELOPED_SIGNATURE]
+    canonical = [uri for uri in transforms if uri != ENVELOPED_SIGNATURE] or [C14N]
     if len(canonical) != 1:
-        raise SignatureError("malformed", "the Reference needs exactly one c14n Transform")
+        raise SignatureError("malformed", "the Reference may hold at most one c14n Transform")
 
     # A serialized copy keeps every namespace in scope, which inclusive c14n renders.
     unsigned = etree.fromstring(etree.tostring(operation))
@@ -140,16 +147,44 @@ def verify_request(operation: etree._Element) -> VerifiedRequest:
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise SignatureError("certificate", "the certificate does not hold an RSA key")
     signature_value = _text(_required(signature, "SignatureValue"))
-    try:
-        public_key.verify(
-            _b64decode(signature_value, "SignatureValue"),
-            canonical_signed_info,
-            padding.PKCS1v15(),
-            hashes.SHA1(),
-        )
-    except InvalidSignature:
-        raise SignatureError("signature", "SignatureValue does not match SignedInfo") from None
-    return VerifiedRequest(certificate, digest_value, signature_value)
+    value = _b64decode(signature_value, "SignatureValue")
+    for signed_bytes in _signed_info_forms(signed_info, canonicalization):
+        try:
+            public_key.verify(value, signed_bytes, padding.PKCS1v15(), hashes.SHA1())
+        except InvalidSignature:
+            continue
+        return VerifiedRequest(certificate, digest_value, signature_value)
+    raise SignatureError("signature", "SignatureValue does not match SignedInfo")
+
+
+def _signed_info_forms(signed_info: etree._Element, algorithm: str) -> list[bytes]:
+    """The canonical forms of SignedInfo a signer may have signed, the standard one first."""
+    in_document = _canonicalize(signed_info, algorithm)
+    alone = etree.fromstring(etree.tostring(signed_info))
+    etree.cleanup_namespaces(alone)  # only the declarations SignedInfo itself uses
+    standalone = etree.tostring(alone, method="c14n", exclusive=False)
+    default_namespace = _in_default_namespace(signed_info)
+    forms = [in_document, standalone, default_namespace]
+    return list(dict.fromkeys(forms))  # distinct, in order
+
+
+def _in_default_namespace(signed_info: etree._Element) -> bytes:
+    """SignedInfo rewritten with xmldsig as the default namespace, then canonicalized."""
+
+    def copy(node: etree._Element, parent: etree._Element | None) -> etree._Element:
+        tag = node.tag
+        attributes = {str(name): str(value) for name, value in node.attrib.items()}
+        if parent is None:
+            made = etree.Element(tag, attributes, nsmap={None: DSIG})  # type: ignore[dict-item]
+        else:
+            made = etree.SubElement(parent, tag, attributes)
+        made.text = node.text
+        for child in node:
+            if isinstance(child.tag, str):
+                copy(child, made).tail = child.tail
+        return made
+
+    return etree.tostring(copy(signed_info, None), method="c14n", exclusive=False)
 
 
 def _signed_child(operation: etree._Element) -> etree._Element:

@@ -62,11 +62,11 @@ def zeep_settings() -> zeep.Settings:
     """The settings every sat_zeep zeep client uses.
 
     Huge trees: a package's base64 text exceeds libxml2's 10 MB node limit. DTDs, entities and
-    external references are refused. Non-strict parsing tolerates what SAT may add to a response;
-    the pydantic models then check what the client relies on.
+    external references are refused. Strict parsing: lxml's recovery mode would turn a truncated
+    answer (a package cut short) into a "valid" shorter one, so broken XML is an error instead.
     """
     return zeep.Settings(
-        strict=False,
+        strict=True,
         xml_huge_tree=True,
         forbid_dtd=True,
         forbid_entities=True,
