@@ -1,0 +1,392 @@
+"""The fake SAT as a WSGI application: SAT's paths, SOAPActions, checks and answers.
+
+Paths, under ``/cfdi`` or ``/retenciones``::
+
+    POST /cfdi/Autenticacion/Autenticacion.svc          Autentica
+    POST /cfdi/SolicitaDescargaService.svc              SolicitaDescarga{Emitidos,Recibidos,Folio}
+    POST /cfdi/VerificaSolicitudDescargaService.svc     VerificaSolicitudDescarga
+    POST /cfdi/DescargaMasivaService.svc                Descargar (the package is streamed)
+    GET  …svc?wsdl | …svc?singleWsdl                    the vendored WSDL, pointing at this server
+    GET  /_admin/stats, POST /_admin/clock              only when the admin interface is on
+
+Security failures answer SOAP faults (HTTP 500), as WCF does; business refusals answer HTTP 200
+with SAT's status code and message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography import x509
+from lxml import etree
+
+from ...endpoints import ServiceType
+from ...envelope import body_operation
+from ...namespaces import DESCARGA_MASIVA
+from ...wsdl import Service, wsdl_path
+from . import responses
+from .authentication import AuthenticationRejected, verify_autentica
+from .faults import ConnectionDropped, FaultPlan, InjectedFault
+from .ledger import Ledger
+from .request_rules import Refusal, Sealed, check_seal, inner, read_solicitud
+from .tokens import TokenIssuer, TokenRejected
+
+logger = logging.getLogger("sat_zeep.fake_sat")
+
+StartResponse = Callable[..., Any]
+
+_PATHS = {
+    "Autenticacion/Autenticacion.svc": Service.AUTENTICACION,
+    "SolicitaDescargaService.svc": Service.SOLICITUD,
+    "VerificaSolicitudDescargaService.svc": Service.VERIFICACION,
+    "DescargaMasivaService.svc": Service.DESCARGA,
+}
+_ACTIONS = {
+    Service.AUTENTICACION: {"http://DescargaMasivaTerceros.gob.mx/IAutenticacion/Autentica"},
+    Service.SOLICITUD: {
+        f"{DESCARGA_MASIVA}/ISolicitaDescargaService/SolicitaDescarga{kind}"
+        for kind in ("Emitidos", "Recibidos", "Folio")
+    },
+    Service.VERIFICACION: {
+        f"{DESCARGA_MASIVA}/IVerificaSolicitudDescargaService/VerificaSolicitudDescarga"
+    },
+    Service.DESCARGA: {f"{DESCARGA_MASIVA}/IDescargaMasivaTercerosService/Descargar"},
+}
+_WRAP = re.compile(r'^WRAP access_token="([^"]+)"$')
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+)
+_XML = [("Content-Type", "text/xml; charset=utf-8")]
+
+
+@dataclass
+class Clock:
+    """The server's clock: real time plus an offset that tests can advance."""
+
+    offset: timedelta = field(default_factory=timedelta)
+    source: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+
+    def __call__(self) -> datetime:
+        return self.source() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+class FakeSatApp:
+    """A WSGI callable that behaves like SAT's Descarga Masiva services."""
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        tokens: TokenIssuer,
+        trust_anchors: list[x509.Certificate],
+        clock: Clock,
+        faults: FaultPlan | None = None,
+        admin: bool = False,
+    ) -> None:
+        self.ledger = ledger
+        self.tokens = tokens
+        self.trust_anchors = trust_anchors
+        self.clock = clock
+        self.faults = faults or FaultPlan()
+        self.admin = admin
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_admin/"):
+            return self._admin(environ, start_response, path)
+        kind, _, rest = path.lstrip("/").partition("/")
+        service = _PATHS.get(rest)
+        if kind not in ("cfdi", "retenciones") or service is None:
+            return _plain(start_response, "404 Not Found", f"no SAT service at {path}\n")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "GET":
+            query = environ.get("QUERY_STRING", "").lower()
+            if query in ("wsdl", "singlewsdl"):
+                return self._wsdl(environ, start_response, service)
+            return _plain(
+                start_response, "200 OK", f"{service.value} service; ?wsdl for its WSDL\n"
+            )
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", "POST a SOAP envelope\n")
+        service_type = ServiceType(kind)
+        action = environ.get("HTTP_SOAPACTION", "").strip('"')
+        self.ledger.stats.calls[action.rsplit("/", 1)[-1] or "(none)"] += 1
+        injected = self.faults.pick(action.rsplit("/", 1)[-1])
+        if injected is not None:
+            early = injected.before_answer(start_response)
+            if early is not None:
+                return early
+        if action not in _ACTIONS[service]:
+            return self._fault(start_response, responses.action_not_supported(action), "action")
+        try:
+            envelope = etree.fromstring(_read_body(environ), _PARSER)
+        except (etree.XMLSyntaxError, ValueError):
+            return self._fault(
+                start_response,
+                responses.fault(("s:Client", ""), "The message is not well-formed XML."),
+                "xml",
+            )
+        if service is Service.AUTENTICACION:
+            return self._autentica(start_response, envelope)
+        try:
+            claims = self.tokens.check(_token(environ), self.clock())
+        except TokenRejected as rejected:
+            self.ledger.stats.rejections[f"token-{rejected.reason}"] += 1
+            return self._fault(
+                start_response,
+                responses.fault(responses.INVALID_SECURITY, responses.INVALID_SECURITY_TEXT),
+                "token",
+            )
+        operation = body_operation(envelope)
+        name = etree.QName(operation).localname
+        try:
+            if injected is not None and injected.kind == "error404":
+                raise Refusal(404, "Error no Controlado")
+            sealed = check_seal(
+                operation,
+                token_serial=claims.serial_number,
+                now=self.clock(),
+                trust_anchors=self.trust_anchors,
+            )
+            element = inner(operation)
+            if service is Service.SOLICITUD:
+                answer = self._solicita(name, element, service_type, sealed)
+            elif service is Service.VERIFICACION:
+                answer = self._verifica(element, sealed.rfc)
+            else:
+                return self._descargar(start_response, element, sealed.rfc, injected)
+        except Refusal as refusal:
+            self.ledger.stats.rejections[str(refusal.code)] += 1
+            answer = _refusal(name, refusal)
+        if injected is not None and injected.kind == "reset":
+            start_response("200 OK", [*_XML, ("Content-Length", str(len(answer)))])
+            return _dropped(answer[: len(answer) // 2])
+        return _respond(start_response, "200 OK", answer)
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def _autentica(self, start_response: StartResponse, envelope: etree._Element) -> list[bytes]:
+        now = self.clock()
+        try:
+            signer = verify_autentica(envelope, now=now, trust_anchors=self.trust_anchors)
+        except AuthenticationRejected as rejected:
+            logger.info("Autentica refused: %s", rejected.reason)
+            self.ledger.stats.rejections[f"autentica-{rejected.reason}"] += 1
+            return self._fault(
+                start_response,
+                responses.fault(responses.INVALID_SECURITY, responses.INVALID_SECURITY_TEXT),
+                "autentica",
+            )
+        token, claims = self.tokens.issue(signer.rfc, signer.serial_number, now)
+        self.ledger.stats.tokens_issued += 1
+        return _respond(
+            start_response, "200 OK", responses.autentica(token, claims.issued_at, claims.expires)
+        )
+
+    def _solicita(
+        self, name: str, element: etree._Element, service: ServiceType, sealed: Sealed
+    ) -> bytes:
+        today = self.clock().date()
+        query, tipo, solicitante = read_solicitud(
+            name, element, service=service, today=today, signer=sealed.rfc
+        )
+        outcome = self.ledger.submit(
+            rfc_solicitante=solicitante,
+            serial_number=sealed.certificate.serial_number,
+            query=query,
+            tipo_solicitud=tipo,
+        )
+        if outcome.code != 5000:
+            self.ledger.stats.rejections[str(outcome.code)] += 1
+        record = outcome.record
+        return responses.solicita(
+            name,
+            id_solicitud=record.id_solicitud if record else None,
+            rfc_solicitante=solicitante,
+            code=outcome.code,
+            message=outcome.message,
+        )
+
+    def _verifica(self, element: etree._Element, signer: str) -> bytes:
+        _check_solicitante(element, signer)
+        outcome = self.ledger.verify(element.get("IdSolicitud") or "", signer)
+        record = outcome.record
+        if record is None:
+            self.ledger.stats.rejections[str(outcome.code)] += 1
+            return responses.verifica(
+                code=outcome.code,
+                message=outcome.message,
+                estado=0,
+                codigo_estado=None,
+                numero_cfdis=0,
+            )
+        finished = record.estado == 3
+        return responses.verifica(
+            code=outcome.code,
+            message=outcome.message,
+            estado=record.estado,
+            codigo_estado=record.codigo,
+            numero_cfdis=record.numero_cfdis,
+            ids_paquetes=record.packages if finished else (),
+        )
+
+    def _descargar(
+        self,
+        start_response: StartResponse,
+        element: etree._Element,
+        signer: str,
+        injected: InjectedFault | None,
+    ) -> Iterable[bytes]:
+        _check_solicitante(element, signer)
+        outcome = self.ledger.download(element.get("IdPaquete") or "", signer)
+        package = outcome.package
+        if package is None:
+            self.ledger.stats.rejections[str(outcome.code)] += 1
+            return _respond(
+                start_response, "200 OK", responses.descarga_refused(outcome.code, outcome.message)
+            )
+        head, tail = responses.descarga_frame()
+        total = responses.base64_length(package.size)
+        kind = injected.kind if injected is not None else None
+        if kind == "truncate":
+            # A clean end of an answer that stops mid-package: no length is promised.
+            start_response("200 OK", list(_XML))
+            return _package_stream(head, responses.stream_base64(package.path, limit=total // 2))
+        start_response("200 OK", [*_XML, ("Content-Length", str(len(head) + total + len(tail)))])
+        if kind == "reset":
+            return _dropped_stream(head, responses.stream_base64(package.path, limit=total // 2))
+        return _package_stream(head, responses.stream_base64(package.path), tail)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _fault(self, start_response: StartResponse, body: bytes, reason: str) -> list[bytes]:
+        logger.debug("fault (%s)", reason)
+        return _respond(start_response, "500 Internal Server Error", body)
+
+    def _wsdl(
+        self, environ: dict[str, Any], start_response: StartResponse, service: Service
+    ) -> list[bytes]:
+        text = wsdl_path(service).read_text(encoding="utf-8")
+        own_url = _own_url(environ)
+        text = re.sub(r'(<soap:address\s+location=")[^"]*(")', rf"\g<1>{own_url}\g<2>", text)
+        return _respond(start_response, "200 OK", text.encode())
+
+    def _admin(
+        self, environ: dict[str, Any], start_response: StartResponse, path: str
+    ) -> list[bytes]:
+        if not self.admin:
+            return _plain(start_response, "404 Not Found", "the admin interface is off\n")
+        if path == "/_admin/stats":
+            body = json.dumps(self.stats(), indent=2, sort_keys=True).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        if path == "/_admin/clock" and environ.get("REQUEST_METHOD") == "POST":
+            try:
+                seconds = float(json.loads(_read_body(environ) or b"{}").get("advance_seconds", 0))
+            except (ValueError, AttributeError):
+                return _plain(start_response, "400 Bad Request", 'send {"advance_seconds": N}\n')
+            self.clock.advance(timedelta(seconds=seconds))
+            body = json.dumps({"now": self.clock().isoformat()}).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        return _plain(start_response, "404 Not Found", "GET /_admin/stats, POST /_admin/clock\n")
+
+    def stats(self) -> dict[str, Any]:
+        """Calls, rejections by code, downloads per package, tokens issued."""
+        stats = self.ledger.stats
+        return {
+            "calls": dict(stats.calls),
+            "rejections": dict(stats.rejections),
+            "downloads": dict(stats.downloads),
+            "tokens_issued": stats.tokens_issued,
+            "requests_accepted": stats.requests_accepted,
+            "requests": [
+                {
+                    key: value
+                    for key, value in asdict(record).items()
+                    if key in ("id_solicitud", "estado", "codigo", "numero_cfdis", "packages")
+                }
+                for record in self.ledger.requests()
+            ],
+            "now": self.clock().isoformat(),
+        }
+
+
+def _check_solicitante(element: etree._Element, signer: str) -> None:
+    solicitante = element.get("RfcSolicitante")
+    if solicitante is not None and solicitante != signer:
+        raise Refusal(303, "Sello no corresponde con RfcSolicitante")
+
+
+def _refusal(name: str, refusal: Refusal) -> bytes:
+    if name == "VerificaSolicitudDescarga":
+        return responses.verifica(
+            code=refusal.code, message=refusal.message, estado=0, codigo_estado=None, numero_cfdis=0
+        )
+    if name == "PeticionDescargaMasivaTercerosEntrada":
+        return responses.descarga_refused(refusal.code, refusal.message)
+    return responses.solicita(
+        name, id_solicitud=None, rfc_solicitante=None, code=refusal.code, message=refusal.message
+    )
+
+
+def _package_stream(head: bytes, body: Iterator[bytes], tail: bytes = b"") -> Iterator[bytes]:
+    yield head
+    yield from body
+    if tail:
+        yield tail
+
+
+def _dropped_stream(head: bytes, body: Iterator[bytes]) -> Iterator[bytes]:
+    yield from _package_stream(head, body)
+    raise ConnectionDropped("fault injected: connection reset mid-package")
+
+
+def _dropped(part: bytes) -> Iterator[bytes]:
+    yield part
+    raise ConnectionDropped("fault injected: connection reset mid-answer")
+
+
+def _token(environ: dict[str, Any]) -> str:
+    match = _WRAP.match(environ.get("HTTP_AUTHORIZATION", "").strip())
+    if match is None:
+        raise TokenRejected("missing")
+    return match.group(1)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ValueError("bad Content-Length") from None
+    if length > 10 * 1024 * 1024:
+        raise ValueError("request too large")
+    body: bytes = environ["wsgi.input"].read(length) if length else b""
+    return body
+
+
+def _own_url(environ: dict[str, Any]) -> str:
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('PATH_INFO', '')}"
+
+
+def _respond(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+    start_response(status, [*_XML, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]

@@ -1,0 +1,264 @@
+"""The fake server's memory of requests and packages, and the rules SAT applies to them.
+
+A request goes Aceptada (1) → En proceso (2) → Terminada (3) after a number of verifications or
+seconds; it ends Rechazada (5) with 5004 when nothing matches or 5003 when too much does, and its
+packages fall Vencida (6) 72 hours after they were made. SAT's limits are enforced here: two CFDI
+requests per period (5002), no duplicate of an active request (5005), folio requests per day
+(5011), two downloads per package (5008).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .package_writer import (
+    package_id,
+    split_into_packages,
+    write_cfdi_package,
+    write_metadata_package,
+)
+from .universe import Query, Universe
+
+ACEPTADA, EN_PROCESO, TERMINADA, RECHAZADA, VENCIDA = 1, 2, 3, 5, 6
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    """How the fake SAT behaves; every limit can be lowered to reach it in a test."""
+
+    verifications_until_ready: int = 2
+    seconds_until_ready: float | None = None
+    max_xml_per_request: int = 200_000
+    max_metadata_per_request: int = 1_000_000
+    max_xml_per_package: int = 20_000
+    max_metadata_per_package: int = 1_000_000
+    cfdi_requests_per_period: int = 2
+    folio_requests_per_day: int = 100
+    downloads_per_package: int = 2
+    package_lifetime: timedelta = timedelta(hours=72)
+
+
+@dataclass
+class RequestRecord:
+    """One accepted Solicitud."""
+
+    id_solicitud: str
+    rfc_solicitante: str
+    serial_number: int
+    query: Query
+    tipo_solicitud: str
+    created: datetime
+    verifications: int = 0
+    estado: int = ACEPTADA
+    codigo: int = 5000
+    numero_cfdis: int = 0
+    packages: tuple[str, ...] = ()
+    finished: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.estado in (ACEPTADA, EN_PROCESO)
+
+
+@dataclass
+class PackageRecord:
+    """One package file on disk."""
+
+    id_paquete: str
+    id_solicitud: str
+    rfc_solicitante: str
+    path: Path
+    size: int
+    created: datetime
+    downloads: int = 0
+
+
+@dataclass
+class Outcome:
+    """A business answer: ``code`` and ``message`` go into the response as they are."""
+
+    code: int
+    message: str
+    record: RequestRecord | None = None
+    package: PackageRecord | None = None
+
+
+@dataclass
+class Stats:
+    """Counters the admin endpoint reports."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    rejections: Counter[str] = field(default_factory=Counter)
+    downloads: Counter[str] = field(default_factory=Counter)
+    tokens_issued: int = 0
+    requests_accepted: int = 0
+
+
+class Ledger:
+    """Requests and packages of one fake server, safe to use from many threads."""
+
+    def __init__(
+        self,
+        universe: Universe,
+        directory: Path,
+        clock: Callable[[], datetime],
+        config: LedgerConfig | None = None,
+    ) -> None:
+        self.universe = universe
+        self.directory = directory
+        self.clock = clock
+        self.config = config or LedgerConfig()
+        self.stats = Stats()
+        self._requests: dict[str, RequestRecord] = {}
+        self._packages: dict[str, PackageRecord] = {}
+        self._periods: Counter[tuple[object, ...]] = Counter()
+        self._folios: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.RLock()
+
+    # -- Solicitud ------------------------------------------------------------------------------
+
+    def submit(
+        self, *, rfc_solicitante: str, serial_number: int, query: Query, tipo_solicitud: str
+    ) -> Outcome:
+        """Accept a request, or refuse it with 5002, 5005, 5011 or 5012."""
+        now = self.clock()
+        with self._lock:
+            if query.direction == "folio":
+                day_key = (rfc_solicitante, now.date().isoformat())
+                if self._folios[day_key] >= self.config.folio_requests_per_day:
+                    return Outcome(5011, "Límite de descargas por folio por día")
+                document = self.universe.find(query.folio or "")
+                if document is not None and document.estatus == "0":
+                    return Outcome(
+                        5012, "No se permite la descarga de xml que se encuentren cancelados"
+                    )
+                self._folios[day_key] += 1
+            for record in self._requests.values():
+                if (
+                    record.active
+                    and record.query == query
+                    and record.tipo_solicitud == tipo_solicitud
+                ):
+                    return Outcome(5005, "Solicitud duplicada")
+            period = _period_key(query)
+            is_xml = tipo_solicitud != "Metadata"
+            if is_xml and query.direction != "folio":
+                if self._periods[period] >= self.config.cfdi_requests_per_period:
+                    return Outcome(5002, "Se han agotado las solicitudes de por vida")
+                self._periods[period] += 1
+            record = RequestRecord(
+                id_solicitud=str(uuid.uuid4()),
+                rfc_solicitante=rfc_solicitante,
+                serial_number=serial_number,
+                query=query,
+                tipo_solicitud=tipo_solicitud,
+                created=now,
+            )
+            self._requests[record.id_solicitud] = record
+            self.stats.requests_accepted += 1
+            return Outcome(5000, "Solicitud Aceptada", record=record)
+
+    # -- Verificación ---------------------------------------------------------------------------
+
+    def verify(self, id_solicitud: str, rfc_solicitante: str) -> Outcome:
+        """Advance a request's life by one verification and report where it is."""
+        with self._lock:
+            record = self._requests.get(id_solicitud.lower())
+            if record is None or record.rfc_solicitante != rfc_solicitante:
+                return Outcome(5004, "No se encontró la información")
+            record.verifications += 1
+            now = self.clock()
+            if record.active:
+                if self._ready(record, now):
+                    self._finish(record, now)
+                else:
+                    record.estado = EN_PROCESO if record.verifications > 1 else ACEPTADA
+            expired = record.finished is not None and (
+                now >= record.finished + self.config.package_lifetime
+            )
+            if record.estado == TERMINADA and expired:
+                record.estado = VENCIDA
+            return Outcome(5000, "Solicitud Aceptada", record=replace(record))
+
+    def _ready(self, record: RequestRecord, now: datetime) -> bool:
+        config = self.config
+        if config.seconds_until_ready is not None:
+            return (now - record.created).total_seconds() >= config.seconds_until_ready
+        return record.verifications > config.verifications_until_ready
+
+    def _finish(self, record: RequestRecord, now: datetime) -> None:
+        query, metadata = record.query, record.tipo_solicitud == "Metadata"
+        cap = self.config.max_metadata_per_request if metadata else self.config.max_xml_per_request
+        total = self.universe.count(query)
+        if total == 0:
+            record.estado, record.codigo = RECHAZADA, 5004
+            return
+        if total > cap:
+            record.estado, record.codigo, record.numero_cfdis = RECHAZADA, 5003, total
+            return
+        per_package = (
+            self.config.max_metadata_per_package if metadata else self.config.max_xml_per_package
+        )
+        folder = self.directory / record.id_solicitud
+        folder.mkdir(parents=True, exist_ok=True)
+        ids: list[str] = []
+        for index, documents in enumerate(
+            split_into_packages(self.universe.documents(query), per_package), start=1
+        ):
+            id_paquete = package_id(record.id_solicitud, index)
+            path = folder / f"{id_paquete}.zip"
+            if metadata:
+                write_metadata_package(
+                    documents, path, id_paquete=id_paquete, service=query.service
+                )
+            else:
+                write_cfdi_package(documents, path, padding=self.universe.padding)
+            self._packages[id_paquete] = PackageRecord(
+                id_paquete=id_paquete,
+                id_solicitud=record.id_solicitud,
+                rfc_solicitante=record.rfc_solicitante,
+                path=path,
+                size=path.stat().st_size,
+                created=now,
+            )
+            ids.append(id_paquete)
+        record.estado, record.codigo = TERMINADA, 5000
+        record.numero_cfdis, record.packages, record.finished = total, tuple(ids), now
+
+    # -- Descarga -------------------------------------------------------------------------------
+
+    def download(self, id_paquete: str, rfc_solicitante: str) -> Outcome:
+        """Count one download of a package, or refuse it with 5004, 5007 or 5008."""
+        with self._lock:
+            package = self._packages.get(id_paquete.upper())
+            if package is None or package.rfc_solicitante != rfc_solicitante:
+                return Outcome(5004, "No se encontró la información")
+            if self.clock() >= package.created + self.config.package_lifetime:
+                return Outcome(5007, "No existe el paquete solicitado")
+            if package.downloads >= self.config.downloads_per_package:
+                return Outcome(5008, "Máximo de descargas permitidas")
+            package.downloads += 1
+            self.stats.downloads[package.id_paquete] += 1
+            return Outcome(5000, "Solicitud Aceptada", package=replace(package))
+
+    def package(self, id_paquete: str) -> PackageRecord | None:
+        """A package by id (for tests and the admin endpoint)."""
+        with self._lock:
+            found = self._packages.get(id_paquete.upper())
+            return None if found is None else replace(found)
+
+    def requests(self) -> list[RequestRecord]:
+        """Every request so far (copies)."""
+        with self._lock:
+            return [replace(record) for record in self._requests.values()]
+
+
+def _period_key(query: Query) -> tuple[object, ...]:
+    """What makes two CFDI requests "the same period" for SAT's two-request rule."""
+    return (query.service, query.direction, query.rfc, query.start, query.end, query.counterparts)

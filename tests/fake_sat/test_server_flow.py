@@ -1,0 +1,135 @@
+"""Our client against the fake SAT over real HTTP and HTTPS: the whole flow, both services."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+import requests
+import zeep
+from lxml import etree
+
+from sat_zeep.client import SatClient
+from sat_zeep.codes import EstadoComprobante, EstadoSolicitud, TipoSolicitud
+from sat_zeep.endpoints import ServiceType
+from sat_zeep.fiel import Fiel
+from sat_zeep.models import SolicitaDescargaResult, VerificaSolicitudDescargaResult
+from sat_zeep.testing.fake_sat.server import FakeSat
+from sat_zeep.wsdl import zeep_settings
+
+from .conftest import END, START, MakeSat
+
+
+def finished(
+    client: SatClient, accepted: SolicitaDescargaResult
+) -> VerificaSolicitudDescargaResult:
+    assert accepted.id_solicitud is not None
+    for _ in range(10):
+        state = client.verifica_solicitud_descarga(accepted.id_solicitud).raise_for_status()
+        if state.is_finished:
+            return state
+        assert state.is_pending
+    raise AssertionError("the request never finished")
+
+
+def download_all(
+    client: SatClient, state: VerificaSolicitudDescargaResult
+) -> list[zipfile.ZipFile]:
+    packages = []
+    for id_paquete in state.ids_paquetes:
+        paquete = client.descargar(id_paquete).raise_for_status().paquete
+        assert paquete is not None
+        packages.append(zipfile.ZipFile(io.BytesIO(paquete)))
+    return packages
+
+
+def metadata_uuids(packages: list[zipfile.ZipFile]) -> set[str]:
+    uuids = set()
+    for package in packages:
+        for name in package.namelist():
+            if name.endswith(".txt") and not name.endswith("_tercero.txt"):
+                lines = package.read(name).decode("utf-8").split("\r\n")
+                assert lines[0].startswith("Uuid~RfcEmisor~")
+                uuids |= {line.split("~", 1)[0] for line in lines[1:] if line}
+    return uuids
+
+
+def test_metadata_and_xml_of_a_month_agree(client: SatClient, sat: FakeSat) -> None:
+    metadata = client.solicita_descarga_emitidos(
+        START, END, TipoSolicitud.METADATA, estado_comprobante=EstadoComprobante.TODOS
+    ).raise_for_status()
+    state = finished(client, metadata)
+    listed = metadata_uuids(download_all(client, state))
+    assert len(listed) == state.numero_cfdis > 0
+
+    xml = client.solicita_descarga_emitidos(
+        START, END, TipoSolicitud.CFDI, estado_comprobante=EstadoComprobante.TODOS
+    ).raise_for_status()
+    packages = download_all(client, finished(client, xml))
+    names = {name for package in packages for name in package.namelist()}
+    assert {name.removesuffix(".xml") for name in names} == listed
+    document = etree.fromstring(packages[0].read(sorted(names)[0]))
+    assert etree.QName(document).localname == "Comprobante"
+    assert sat.stats()["tokens_issued"] == 1
+
+
+def test_received_xml_and_folio(client: SatClient) -> None:
+    recibidos = client.solicita_descarga_recibidos(
+        START, END, TipoSolicitud.CFDI
+    ).raise_for_status()
+    state = finished(client, recibidos)
+    (package,) = download_all(client, state)
+    first = sorted(package.namelist())[0].removesuffix(".xml")
+
+    folio = client.solicita_descarga_folio(first).raise_for_status()
+    (single,) = download_all(client, finished(client, folio))
+    assert single.namelist() == [f"{first}.xml"]
+
+
+def test_retenciones_over_https(make_sat: MakeSat, fiel: Fiel) -> None:
+    sat = make_sat(tls=True)
+    assert sat.base_url.startswith("https://")
+    with sat.client(fiel, ServiceType.RETENCIONES) as client:
+        accepted = client.solicita_descarga_emitidos(
+            START, END, TipoSolicitud.CFDI, complemento="dividendos"
+        ).raise_for_status()
+        state = client.verifica_solicitud_descarga(accepted.id_solicitud or "")
+        while not state.is_finished:
+            assert state.estado_solicitud in (EstadoSolicitud.ACEPTADA, EstadoSolicitud.EN_PROCESO)
+            state = client.verifica_solicitud_descarga(accepted.id_solicitud or "")
+        packages = download_all(client, state)
+    document = etree.fromstring(packages[0].read(packages[0].namelist()[0]))
+    assert etree.QName(document).localname == "Retenciones"
+    try:
+        requests.get(sat.base_url, timeout=10)
+    except requests.exceptions.SSLError:
+        pass
+    else:
+        raise AssertionError("an HTTPS client that does not trust the fake CA must fail")
+
+
+def test_wsdl_is_served_with_this_servers_address(sat: FakeSat) -> None:
+    url = f"{sat.base_url}/cfdi/VerificaSolicitudDescargaService.svc"
+    for query in ("wsdl", "singleWsdl"):
+        response = requests.get(f"{url}?{query}", timeout=10)
+        assert response.status_code == 200
+        assert f'location="{url}"' in response.text
+    client = zeep.Client(f"{url}?wsdl", settings=zeep_settings())
+    port = next(iter(client.wsdl.services.values())).ports
+    assert next(iter(port.values())).binding_options["address"] == url
+
+
+def test_date_range_without_documents_is_rejected_with_5004(make_sat: MakeSat, fiel: Fiel) -> None:
+    sat = make_sat(documents_per_day=0)
+    with SatClient(fiel, sat.endpoints()) as client:
+        accepted = client.solicita_descarga_emitidos(
+            date(2026, 10, 1), date(2026, 10, 2), TipoSolicitud.METADATA
+        ).raise_for_status()
+        for _ in range(5):
+            state = client.verifica_solicitud_descarga(accepted.id_solicitud or "")
+            if not state.is_pending:
+                break
+    assert state.estado_solicitud is EstadoSolicitud.RECHAZADA
+    assert state.codigo_estado_solicitud == 5004
+    assert state.ids_paquetes == ()
