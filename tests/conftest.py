@@ -9,6 +9,9 @@ import pytest
 from sat_zeep.fiel import Fiel
 from sat_zeep.testing.certificates import TestCertificateAuthority
 
+#: ``pytester`` runs small test suites in a subprocess (tests of our pytest plugin).
+pytest_plugins = ["pytester"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_RFC = "SZP200101AB1"
 

@@ -8,7 +8,6 @@ Errors print one line on stderr and exit with a non-zero code; never a traceback
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import click
@@ -40,7 +39,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"error: {error}", err=True)
         return 1
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -133,3 +133,27 @@ def test_date_range_without_documents_is_rejected_with_5004(make_sat: MakeSat, f
     assert state.estado_solicitud is EstadoSolicitud.RECHAZADA
     assert state.codigo_estado_solicitud == 5004
     assert state.ids_paquetes == ()
+
+
+def test_admin_is_off_unless_asked_and_loopback_only(make_sat: MakeSat) -> None:
+    off = make_sat()
+    assert requests.get(f"{off.base_url}/_admin/stats", timeout=10).status_code == 404
+    on = make_sat(admin=True)
+    stats = requests.get(f"{on.base_url}/_admin/stats", timeout=10).json()
+    assert stats["calls"] == {} and stats["tokens_issued"] == 0
+    environ = {"PATH_INFO": "/_admin/stats", "REMOTE_ADDR": "10.0.0.8", "REQUEST_METHOD": "GET"}
+    statuses: list[str] = []
+    on.app(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["403 Forbidden"]
+
+
+def test_unknown_paths_and_methods(sat: FakeSat) -> None:
+    assert requests.get(f"{sat.base_url}/cfdi/Nope.svc", timeout=10).status_code == 404
+    assert (
+        requests.get(f"{sat.base_url}/otro/SolicitaDescargaService.svc", timeout=10).status_code
+        == 404
+    )
+    assert (
+        requests.put(f"{sat.base_url}/cfdi/SolicitaDescargaService.svc", timeout=10).status_code
+        == 405
+    )

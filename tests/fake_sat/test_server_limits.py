@@ -147,3 +147,21 @@ def test_folio_limits_5012_and_5011(make_sat: MakeSat, fiel: Fiel) -> None:
         assert second.cod_estatus is CodEstatus.LIMITE_FOLIOS
         state = settle(client, first.id_solicitud)
         assert state.codigo_estado_solicitud is CodEstatus.NO_SE_ENCONTRO_INFORMACION
+
+
+def test_a_restarted_server_remembers_requests_packages_and_limits(
+    sat: FakeSat, fiel: Fiel
+) -> None:
+    with sat.client(fiel) as client:
+        id_paquete = finished_package(client)
+        client.descargar(id_paquete).raise_for_status()
+        client.descargar(id_paquete).raise_for_status()
+        pending = client.solicita_descarga_emitidos(START, END, TipoSolicitud.CFDI)
+    sat.stop()
+    with FakeSat(sat.state_dir) as again, again.client(fiel) as client:
+        with pytest.raises(DownloadLimitError):
+            client.descargar(id_paquete).raise_for_status()
+        state = client.verifica_solicitud_descarga(pending.id_solicitud or "")
+        assert state.estado_solicitud in (EstadoSolicitud.ACEPTADA, EstadoSolicitud.EN_PROCESO)
+        duplicate = client.solicita_descarga_emitidos(START, END, TipoSolicitud.CFDI)
+        assert duplicate.cod_estatus is CodEstatus.SOLICITUD_DUPLICADA

@@ -63,6 +63,7 @@ _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
 _XML = [("Content-Type", "text/xml; charset=utf-8")]
+_LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 
 
 @dataclass
@@ -285,6 +286,8 @@ class FakeSatApp:
     ) -> list[bytes]:
         if not self.admin:
             return _plain(start_response, "404 Not Found", "the admin interface is off\n")
+        if environ.get("REMOTE_ADDR") not in _LOOPBACK:
+            return _plain(start_response, "403 Forbidden", "the admin interface is loopback only\n")
         if path == "/_admin/stats":
             body = json.dumps(self.stats(), indent=2, sort_keys=True).encode()
             start_response("200 OK", [("Content-Type", "application/json")])

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from . import ledger_store
 from .package_writer import (
     package_id,
     split_into_packages,
@@ -120,6 +122,8 @@ class Ledger:
         self._periods: Counter[tuple[object, ...]] = Counter()
         self._folios: Counter[tuple[str, str]] = Counter()
         self._lock = threading.RLock()
+        self._building: set[str] = set()
+        self._restore()
 
     # -- Solicitud ------------------------------------------------------------------------------
 
@@ -139,6 +143,7 @@ class Ledger:
                         5012, "No se permite la descarga de xml que se encuentren cancelados"
                     )
                 self._folios[day_key] += 1
+                self._save()
             for record in self._requests.values():
                 if (
                     record.active
@@ -162,28 +167,50 @@ class Ledger:
             )
             self._requests[record.id_solicitud] = record
             self.stats.requests_accepted += 1
+            self._save()
             return Outcome(5000, "Solicitud Aceptada", record=record)
 
     # -- Verificación ---------------------------------------------------------------------------
 
     def verify(self, id_solicitud: str, rfc_solicitante: str) -> Outcome:
-        """Advance a request's life by one verification and report where it is."""
+        """Advance a request's life by one verification and report where it is.
+
+        Packages are written outside the lock, so that a big request being prepared does not
+        hold up the other clients; meanwhile the request reads En proceso.
+        """
         with self._lock:
             record = self._requests.get(id_solicitud.lower())
             if record is None or record.rfc_solicitante != rfc_solicitante:
                 return Outcome(5004, "No se encontró la información")
             record.verifications += 1
             now = self.clock()
+            before = record.estado
+            build = False
             if record.active:
-                if self._ready(record, now):
-                    self._finish(record, now)
-                else:
-                    record.estado = EN_PROCESO if record.verifications > 1 else ACEPTADA
+                build = self._ready(record, now) and record.id_solicitud not in self._building
+                if build:
+                    self._building.add(record.id_solicitud)
+                record.estado = EN_PROCESO if record.verifications > 1 or build else ACEPTADA
+            snapshot = replace(record)
+        if build:
+            try:
+                outcome, packages = self._prepare(snapshot, now)
+            finally:
+                with self._lock:
+                    self._building.discard(record.id_solicitud)
+            with self._lock:
+                record.estado, record.codigo, record.numero_cfdis = outcome
+                record.packages = tuple(package.id_paquete for package in packages)
+                record.finished = now if packages else None
+                self._packages.update((package.id_paquete, package) for package in packages)
+        with self._lock:
             expired = record.finished is not None and (
-                now >= record.finished + self.config.package_lifetime
+                self.clock() >= record.finished + self.config.package_lifetime
             )
             if record.estado == TERMINADA and expired:
                 record.estado = VENCIDA
+            if record.estado != before:
+                self._save()
             return Outcome(5000, "Solicitud Aceptada", record=replace(record))
 
     def _ready(self, record: RequestRecord, now: datetime) -> bool:
@@ -192,22 +219,23 @@ class Ledger:
             return (now - record.created).total_seconds() >= config.seconds_until_ready
         return record.verifications > config.verifications_until_ready
 
-    def _finish(self, record: RequestRecord, now: datetime) -> None:
+    def _prepare(
+        self, record: RequestRecord, now: datetime
+    ) -> tuple[tuple[int, int, int], list[PackageRecord]]:
+        """(EstadoSolicitud, CodigoEstadoSolicitud, NumeroCFDIs) and the packages written."""
         query, metadata = record.query, record.tipo_solicitud == "Metadata"
         cap = self.config.max_metadata_per_request if metadata else self.config.max_xml_per_request
         total = self.universe.count(query)
         if total == 0:
-            record.estado, record.codigo = RECHAZADA, 5004
-            return
+            return (RECHAZADA, 5004, 0), []
         if total > cap:
-            record.estado, record.codigo, record.numero_cfdis = RECHAZADA, 5003, total
-            return
+            return (RECHAZADA, 5003, total), []
         per_package = (
             self.config.max_metadata_per_package if metadata else self.config.max_xml_per_package
         )
         folder = self.directory / record.id_solicitud
         folder.mkdir(parents=True, exist_ok=True)
-        ids: list[str] = []
+        packages: list[PackageRecord] = []
         for index, documents in enumerate(
             split_into_packages(self.universe.documents(query), per_package), start=1
         ):
@@ -219,17 +247,17 @@ class Ledger:
                 )
             else:
                 write_cfdi_package(documents, path, padding=self.universe.padding)
-            self._packages[id_paquete] = PackageRecord(
-                id_paquete=id_paquete,
-                id_solicitud=record.id_solicitud,
-                rfc_solicitante=record.rfc_solicitante,
-                path=path,
-                size=path.stat().st_size,
-                created=now,
+            packages.append(
+                PackageRecord(
+                    id_paquete=id_paquete,
+                    id_solicitud=record.id_solicitud,
+                    rfc_solicitante=record.rfc_solicitante,
+                    path=path,
+                    size=path.stat().st_size,
+                    created=now,
+                )
             )
-            ids.append(id_paquete)
-        record.estado, record.codigo = TERMINADA, 5000
-        record.numero_cfdis, record.packages, record.finished = total, tuple(ids), now
+        return (TERMINADA, 5000, total), packages
 
     # -- Descarga -------------------------------------------------------------------------------
 
@@ -245,6 +273,7 @@ class Ledger:
                 return Outcome(5008, "Máximo de descargas permitidas")
             package.downloads += 1
             self.stats.downloads[package.id_paquete] += 1
+            self._save()
             return Outcome(5000, "Solicitud Aceptada", package=replace(package))
 
     def package(self, id_paquete: str) -> PackageRecord | None:
@@ -257,6 +286,41 @@ class Ledger:
         """Every request so far (copies)."""
         with self._lock:
             return [replace(record) for record in self._requests.values()]
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        ledger_store.dump(
+            {
+                "requests": [ledger_store.record_to_json(r) for r in self._requests.values()],
+                "packages": [ledger_store.record_to_json(p) for p in self._packages.values()],
+                "periods": [[list(key), count] for key, count in self._periods.items()],
+                "folios": [[*key, count] for key, count in self._folios.items()],
+            },
+            self.directory,
+        )
+
+    def _restore(self) -> None:
+        state = ledger_store.load(self.directory)
+        if state is None:
+            return
+        for data in state["requests"]:
+            data["query"] = ledger_store.query_from_json(data["query"])
+            data["packages"] = tuple(data["packages"])
+            record = RequestRecord(**data)
+            self._requests[record.id_solicitud] = record
+        for data in state["packages"]:
+            package = PackageRecord(**data)
+            self._packages[package.id_paquete] = package
+        for key, count in state["periods"]:
+            self._periods[_period_key(_query_from_key(key))] = count
+        for rfc, day, count in state["folios"]:
+            self._folios[(rfc, day)] = count
+
+
+def _query_from_key(key: list[Any]) -> Query:
+    service, direction, rfc, start, end, counterparts = key
+    return Query(service, direction, rfc, start, end, counterparts=tuple(counterparts))
 
 
 def _period_key(query: Query) -> tuple[object, ...]:

@@ -1,0 +1,33 @@
+"""The pytest fixtures a user's suite gets by installing sat_zeep (entry point ``pytest11``)."""
+
+from __future__ import annotations
+
+import pytest
+
+USER_TESTS = """
+from datetime import date
+
+from sat_zeep import SatClient, TipoSolicitud
+
+
+def test_a_user_flow(fake_sat, fake_sat_client: SatClient) -> None:
+    accepted = fake_sat_client.solicita_descarga_emitidos(
+        date(2026, 10, 1), date(2026, 10, 7), TipoSolicitud.METADATA
+    ).raise_for_status()
+    state = fake_sat_client.verifica_solicitud_descarga(accepted.id_solicitud)
+    while not state.is_finished:
+        state = fake_sat_client.verifica_solicitud_descarga(accepted.id_solicitud)
+    assert fake_sat_client.descargar(state.ids_paquetes[0]).raise_for_status().paquete
+    assert fake_sat.stats()["downloads"] == {state.ids_paquetes[0]: 1}
+
+
+def test_each_test_gets_its_own_taxpayer(fake_sat_fiel, fake_sat) -> None:
+    assert fake_sat_fiel.rfc.startswith("TST")
+    assert fake_sat.stats()["tokens_issued"] == 1
+"""
+
+
+def test_fixtures_work_in_a_users_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
