@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import requests
 import zeep
 from zeep.helpers import serialize_object
 
 from . import parameters
 from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from .download import find_paquete, respuesta_of, save_package
 from .endpoints import Endpoints
-from .errors import CredentialError, SatResponseError, SatSoapFault
+from .errors import CredentialError, SatResponseError, SatSoapFault, SatTransportError
 from .fiel import Fiel
 from .models import (
     DescargarResult,
@@ -67,6 +71,7 @@ FIEL_RFC: Literal[_Default.FIEL_RFC] = _Default.FIEL_RFC
 RfcSolicitante = str | None | Literal[_Default.FIEL_RFC]
 Fecha = date | datetime
 ResultT = TypeVar("ResultT", bound=SatResult)
+T = TypeVar("T")
 
 
 class SatClient:
@@ -231,14 +236,54 @@ class SatClient:
         reply = self._call(Service.VERIFICACION, operation, {"solicitud": solicitud})
         return self._model(VerificaSolicitudDescargaResult, operation, reply)
 
-    def descargar(self, id_paquete: str) -> DescargarResult:
-        """Download one package (a ZIP); each package may be downloaded only twice."""
+    def descargar(
+        self, id_paquete: str, destino: str | os.PathLike[str] | None = None
+    ) -> DescargarResult:
+        """Download one package (a ZIP); each package may be downloaded only twice.
+
+        Without ``destino`` the package comes back in memory (``result.paquete``). With it, the
+        answer is streamed to that file in constant memory, the ZIP is checked, and the result
+        holds ``path``, ``size`` and ``sha256``; a transfer that breaks leaves nothing at
+        ``destino`` and raises ``PackageTransferError``.
+        """
         peticion = parameters.descarga(id_paquete=id_paquete, rfc_solicitante=self.fiel.rfc)
-        reply = self._call(Service.DESCARGA, "Descargar", {"peticionDescarga": peticion})
-        header = serialize_object(getattr(reply, "header", None), dict)
-        body = getattr(reply, "body", None)
-        respuesta = (header or {}).get("respuesta")
-        paquete = getattr(body, "Paquete", None) if body is not None else None
+        payload = {"peticionDescarga": peticion}
+        if destino is not None:
+            target = Path(destino)
+            return self._with_token(
+                Service.DESCARGA, "Descargar", lambda port: self._stream(port, payload, target)
+            )
+        reply = self._call(Service.DESCARGA, "Descargar", payload)
+        return self._descargar_result(respuesta_of(reply), getattr(reply.body, "Paquete", None))
+
+    def _stream(self, port: Port, payload: Mapping[str, Any], destino: Path) -> DescargarResult:
+        response = port.send_streaming("Descargar", payload)
+        with response:
+            try:
+                found = find_paquete(response)
+            except requests.RequestException as error:
+                raise SatTransportError(
+                    f"Descargar: the connection broke before the package began ({error}); "
+                    "SAT may have counted it as one of the package's two downloads",
+                    url=port.address,
+                ) from None
+            if found is None:
+                reply = port.read("Descargar", response)
+                return self._descargar_result(respuesta_of(reply), None)
+            answer, start = found
+            saved = save_package(
+                response,
+                answer,
+                start,
+                destino,
+                id_paquete=payload["peticionDescarga"]["IdPaquete"],
+            )
+        result = self._descargar_result(saved.respuesta, None)
+        return result.model_copy(
+            update={"path": saved.path, "sha256": saved.sha256, "file_size": saved.size}
+        )
+
+    def _descargar_result(self, respuesta: Any, paquete: bytes | None) -> DescargarResult:
         if respuesta is None:
             raise SatResponseError(
                 "Descargar: SAT's answer lacks the 'respuesta' header with its status",
@@ -274,11 +319,16 @@ class SatClient:
         return self._model(SolicitaDescargaResult, operation, reply)
 
     def _call(self, service: Service, operation: str, payload: Mapping[str, Any]) -> Any:
+        return self._with_token(
+            service, operation, lambda port: port.read(operation, port.send(operation, payload))
+        )
+
+    def _with_token(self, service: Service, operation: str, call: Callable[[Port], T]) -> T:
         token = self.current_token()
         port = self._port(service)
         logger.debug("calling %s at %s", operation, port.address)
         try:
-            return port.read(operation, port.send(operation, payload))
+            return call(port)
         except SatSoapFault as fault:
             # SAT refused the token before doing anything (its clock may run ahead of ours,
             # or the token came from storage): authenticate again and retry once.
@@ -289,7 +339,7 @@ class SatClient:
                     self._token = None
             self.current_token()
             logger.debug("token refused; authenticated again for %s", operation)
-            return port.read(operation, port.send(operation, payload))
+            return call(port)
 
     def _model(self, model: type[ResultT], operation: str, reply: Any) -> ResultT:
         data = serialize_object(reply, dict)

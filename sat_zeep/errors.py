@@ -12,6 +12,7 @@
     ├── SatHTTPError                an HTTP error status without a SOAP fault
     │   └── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
+    ├── PackageTransferError        a package download cut short or damaged (nothing at ``destino``)
     └── SatStatusError              SAT answered, with a status code that is not success
         ├── InvalidUserError (300), MalformedRequestError (301), MalformedSealError (302),
         │   SealMismatchError (303), CertificateRevokedOrExpiredError (304),
@@ -125,6 +126,22 @@ class SatResponseError(SatError):
     def __init__(self, message: str, *, raw: bytes = b"", url: str | None = None) -> None:
         self.raw = raw
         self.url = url
+        super().__init__(message)
+
+
+class PackageTransferError(SatError):
+    """A streamed package that did not arrive whole; nothing was written at its destination.
+
+    ``kept`` is where the bytes that did arrive were kept (or None), ``received`` how many
+    package bytes were decoded. The attempt counts as one of the package's two downloads.
+    """
+
+    def __init__(
+        self, message: str, *, id_paquete: str, received: int = 0, kept: str | None = None
+    ) -> None:
+        self.id_paquete = id_paquete
+        self.received = received
+        self.kept = kept
         super().__init__(message)
 
 

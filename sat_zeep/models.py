@@ -18,6 +18,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import unquote
 
@@ -207,6 +208,10 @@ class DescargarResult(SatResult, frozen=True):
     operation: ClassVar[str] = "Descargar"
 
     paquete: bytes | None = Field(default=None, alias="Paquete", repr=False)
+    #: With ``descargar(…, destino=…)``: where the checked ZIP now is, its SHA-256 and size.
+    path: Path | None = None
+    sha256: str | None = None
+    file_size: int = 0
 
     @field_validator("paquete", mode="before")
     @classmethod
@@ -246,8 +251,8 @@ class DescargarResult(SatResult, frozen=True):
 
     @property
     def size(self) -> int:
-        """The package's size in bytes (0 without a package)."""
-        return len(self.paquete) if self.paquete is not None else 0
+        """The package's size in bytes, in memory or on disk (0 without a package)."""
+        return len(self.paquete) if self.paquete is not None else self.file_size
 
 
 def _b64decode(text: str) -> bytes:

@@ -17,8 +17,16 @@ import zeep
 from lxml import etree
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
+from zeep.wsdl.utils import etree_to_string
 
-from .errors import SatHTTPError, SatResponseError, SatSoapFault, SatTimeout, SatTransportError
+from .errors import (
+    SatError,
+    SatHTTPError,
+    SatResponseError,
+    SatSoapFault,
+    SatTimeout,
+    SatTransportError,
+)
 from .namespaces import WSU
 
 
@@ -34,18 +42,40 @@ class Port:
         """Build, sign (through the client's plugins) and post one request; return the raw reply."""
         try:
             response: requests.Response = self.proxy[operation](**payload)
-        except requests.Timeout:
-            raise SatTimeout(
+        except requests.RequestException as error:
+            raise self._transport_error(operation, error) from None
+        return response
+
+    def _transport_error(self, operation: str, error: requests.RequestException) -> SatError:
+        if isinstance(error, requests.Timeout):
+            return SatTimeout(
                 f"{operation}: SAT did not answer in time at {self.address}; it is often slow, "
                 "try again later",
                 url=self.address,
-            ) from None
+            )
+        return SatTransportError(
+            f"{operation}: could not reach SAT at {self.address} ({type(error).__name__}: "
+            f"{error}); check the network and try again",
+            url=self.address,
+        )
+
+    def send_streaming(self, operation: str, payload: Mapping[str, Any]) -> requests.Response:
+        """Like ``send``, but the answer's body is left unread (``stream=True``) for the caller."""
+        binding = self.proxy._binding
+        envelope, headers = binding._create(
+            operation, (), dict(payload), client=self.client, options=self.proxy._binding_options
+        )
+        transport = self.client.transport
+        try:
+            response: requests.Response = transport.session.post(
+                self.address,
+                data=etree_to_string(envelope),
+                headers=headers,
+                timeout=transport.operation_timeout,
+                stream=True,
+            )
         except requests.RequestException as error:
-            raise SatTransportError(
-                f"{operation}: could not reach SAT at {self.address} ({type(error).__name__}: "
-                f"{error}); check the network and try again",
-                url=self.address,
-            ) from None
+            raise self._transport_error(operation, error) from None
         return response
 
     def read(self, operation: str, response: requests.Response) -> Any:

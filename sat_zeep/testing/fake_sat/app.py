@@ -265,7 +265,8 @@ class FakeSatApp:
         start_response("200 OK", [*_XML, ("Content-Length", str(len(head) + total + len(tail)))])
         if kind == "reset":
             return _dropped_stream(head, responses.stream_base64(package.path, limit=total // 2))
-        return _package_stream(head, responses.stream_base64(package.path), tail)
+        corrupt = kind == "corrupt"
+        return _package_stream(head, responses.stream_base64(package.path, corrupt=corrupt), tail)
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ Kinds:
 - ``slow``: the answer comes after ``delay`` seconds.
 - ``reset``: the connection is dropped halfway through the answer.
 - ``truncate``: a package answer ends cleanly but halfway through the package text.
+- ``corrupt``: a package answer whole and well-formed, but one byte of the ZIP is wrong.
 
 Either by schedule (``plan.add("Descargar", "reset")`` hits the next Descargar) or at random
 with a rate and a seed, so that a failing run can be replayed exactly.
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("http500", "http503", "error404", "slow", "reset", "truncate")
+KINDS = ("http500", "http503", "error404", "slow", "reset", "truncate", "corrupt")
 
 _ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>{status}</title></head>"

@@ -164,11 +164,20 @@ def base64_length(size: int) -> int:
     return 4 * ((size + 2) // 3)
 
 
-def stream_base64(path: Path, *, limit: int | None = None) -> Iterator[bytes]:
-    """The base64 text of a file, produced chunk by chunk (``limit`` stops early: a truncation)."""
+def stream_base64(
+    path: Path, *, limit: int | None = None, corrupt: bool = False
+) -> Iterator[bytes]:
+    """The base64 text of a file, produced chunk by chunk.
+
+    ``limit`` stops early (a truncation); ``corrupt`` flips one byte of the first chunk, so the
+    text stays valid base64 but the ZIP inside fails its CRC check.
+    """
     sent = 0
     with path.open("rb") as package:
         while chunk := package.read(_CHUNK):
+            if corrupt and sent == 0:
+                middle = len(chunk) // 2
+                chunk = chunk[:middle] + bytes([chunk[middle] ^ 0xFF]) + chunk[middle + 1 :]
             encoded = base64.b64encode(chunk)
             if limit is not None and sent + len(encoded) >= limit:
                 yield encoded[: max(0, limit - sent)]

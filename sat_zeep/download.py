@@ -1,0 +1,218 @@
+"""Descargar straight to a file, in constant memory, whatever the package's size.
+
+The request is still built and signed by zeep and the plugins. The answer is read as a stream::
+
+    <s:Envelope><s:Header><h:respuesta CodEstatus="5000" Mensaje="…"/></s:Header>
+      <s:Body><RespuestaDescargaMasivaTercerosSalida><Paquete>UEsDBBQ…(GBs)…</Paquete>…
+
+Everything up to ``<Paquete>`` goes to an incremental XML parser, so the ``respuesta`` status is
+known before the package arrives. The base64 text is then decoded chunk by chunk into a
+temporary file beside the destination, hashed on the way; the rest of the envelope must close
+properly. The ZIP's central directory and every CRC are checked before the file is renamed into
+place. An answer without ``<Paquete>`` (a refusal, a fault, an HTTP error) is read whole and
+handled as the in-memory form handles it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from lxml import etree
+
+from .errors import PackageTransferError, SatResponseError
+from .namespaces import DESCARGA_MASIVA
+
+#: Bytes read from the network at a time (small enough to find ``<Paquete>`` in the first).
+CHUNK = 1 << 18
+#: How much of an answer may come before ``<Paquete>``: the header is a few hundred bytes.
+MAX_PREFIX = 1 << 20
+_PAQUETE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Paquete(?:\s[^>]*)?>")
+_WHITESPACE = re.compile(rb"\s+")
+
+
+@dataclass(frozen=True)
+class StreamedPackage:
+    """The ``respuesta`` status and, when SAT sent one, the checked package on disk."""
+
+    respuesta: dict[str, str | None]
+    path: Path | None
+    size: int
+    sha256: str | None
+
+
+def _damaged_name(destino: Path) -> Path:
+    return destino.with_name(destino.name + ".damaged")
+
+
+class _Answer:
+    """The answer's bytes, in order, with what has been looked at kept in ``buffer``."""
+
+    def __init__(self, response: requests.Response) -> None:
+        self._chunks: Iterator[bytes] = response.iter_content(CHUNK)
+        self.buffer = b""
+
+    def more(self) -> bool:
+        chunk = next(self._chunks, b"")
+        self.buffer += chunk
+        return bool(chunk)
+
+
+def find_paquete(response: requests.Response) -> tuple[_Answer, int] | None:
+    """Read until ``<Paquete>`` starts; (answer, offset after the tag), or None if it never does.
+
+    Without ``<Paquete>`` the whole answer is left in ``response._content`` for zeep to read.
+    """
+    answer = _Answer(response)
+    while True:
+        match = _PAQUETE.search(answer.buffer)
+        if match is not None and not match.group(0).endswith(b"/>"):
+            return answer, match.end()
+        if len(answer.buffer) > MAX_PREFIX or not answer.more():
+            while answer.more():
+                pass
+            response._content = answer.buffer
+            response._content_consumed = True  # type: ignore[attr-defined]
+            return None
+
+
+def save_package(
+    response: requests.Response,
+    answer: _Answer,
+    start: int,
+    destino: Path,
+    *,
+    id_paquete: str,
+) -> StreamedPackage:
+    """Decode the package of a streamed answer into ``destino`` (see the module docstring)."""
+    parser = etree.XMLPullParser(
+        events=("end",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    parser.feed(answer.buffer[:start])
+    respuesta = _respuesta(parser, response)
+    destino.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary_name = tempfile.mkstemp(
+        prefix=f".{destino.name}.", suffix=".part", dir=destino.parent
+    )
+    temporary = Path(temporary_name)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with os.fdopen(handle, "wb") as output:
+            rest = answer.buffer[start:]
+            carry = b""
+            end = -1
+            while True:
+                end = rest.find(b"<")
+                text = rest if end < 0 else rest[:end]
+                carry += _WHITESPACE.sub(b"", text)
+                usable = len(carry) - len(carry) % 4
+                if usable:
+                    data = base64.b64decode(carry[:usable], validate=True)
+                    output.write(data)
+                    digest.update(data)
+                    size += len(data)
+                    carry = carry[usable:]
+                if end >= 0:
+                    break
+                answer.buffer = b""
+                if not answer.more():
+                    raise _Broken("the answer ended in the middle of the package")
+                rest = answer.buffer
+            if carry:
+                raise _Broken("the package's base64 text has a dangling end")
+            tail = _read_tail(answer, rest[end:])
+            try:
+                parser.feed(tail)
+                parser.close()
+            except etree.XMLSyntaxError:
+                raise _Broken("the envelope does not close properly after the package") from None
+        _check_zip(temporary)
+    except (_Broken, binascii.Error, requests.RequestException, zipfile.BadZipFile) as error:
+        kept = _keep_damaged(temporary, destino, size)
+        raise PackageTransferError(
+            _transfer_message(id_paquete, error, size, kept),
+            id_paquete=id_paquete,
+            received=size,
+            kept=str(kept) if kept else None,
+        ) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    os.replace(temporary, destino)
+    return StreamedPackage(respuesta, destino, size, digest.hexdigest())
+
+
+class _Broken(Exception):
+    """The streamed answer is not a whole package."""
+
+
+def _read_tail(answer: _Answer, tail: bytes) -> bytes:
+    """The rest of the envelope after the package text (a few dozen bytes)."""
+    answer.buffer = tail
+    while len(answer.buffer) <= MAX_PREFIX and answer.more():
+        pass
+    return answer.buffer
+
+
+def _respuesta(parser: etree.XMLPullParser, response: requests.Response) -> dict[str, str | None]:
+    for _, element in parser.read_events():
+        if isinstance(element, etree._Element) and element.tag == f"{{{DESCARGA_MASIVA}}}respuesta":
+            return {key: element.get(key) for key in ("CodEstatus", "Mensaje")}
+    raise SatResponseError(
+        "Descargar: SAT's answer carries a package but no 'respuesta' header with its status",
+        url=response.url,
+    )
+
+
+def _check_zip(path: Path) -> None:
+    """Read the central directory and every entry's CRC; raise ``BadZipFile`` if damaged."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            bad = package.testzip()
+    except (zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise zipfile.BadZipFile(f"an entry cannot be read: {error}") from None
+    if bad is not None:
+        raise zipfile.BadZipFile(f"entry {bad!r} fails its CRC check")
+
+
+def _keep_damaged(temporary: Path, destino: Path, size: int) -> Path | None:
+    if size == 0:
+        temporary.unlink(missing_ok=True)
+        return None
+    kept = _damaged_name(destino)
+    os.replace(temporary, kept)
+    return kept
+
+
+def _transfer_message(id_paquete: str, error: BaseException, size: int, kept: Path | None) -> str:
+    what = str(error) or type(error).__name__
+    if isinstance(error, requests.RequestException):
+        what = f"the connection failed ({type(error).__name__})"
+    elif isinstance(error, binascii.Error):
+        what = f"the package text is not valid base64 ({error})"
+    elif isinstance(error, zipfile.BadZipFile):
+        what = f"the package is not a valid ZIP ({error})"
+    where = f"; the {size:,} bytes received were kept in {kept}" if kept else ""
+    return (
+        f"Descargar {id_paquete}: {what}{where}. Nothing was written at the destination. This "
+        "attempt used one of the package's two downloads at SAT: try once more (a third "
+        "download is refused with 5008)."
+    )
+
+
+def respuesta_of(reply: Any) -> Any:
+    """The ``respuesta`` header of a zeep Descargar reply, or None."""
+    header = getattr(reply, "header", None)
+    return getattr(header, "respuesta", None) if header is not None else None
