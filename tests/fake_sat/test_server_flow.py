@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 import zipfile
 from datetime import date
+from typing import Any
 
+import pytest
 import requests
 import zeep
 from lxml import etree
@@ -15,6 +19,7 @@ from sat_zeep.codes import EstadoComprobante, EstadoSolicitud, TipoSolicitud
 from sat_zeep.endpoints import ServiceType
 from sat_zeep.fiel import Fiel
 from sat_zeep.models import SolicitaDescargaResult, VerificaSolicitudDescargaResult
+from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
 from sat_zeep.wsdl import zeep_settings
 
@@ -157,3 +162,32 @@ def test_unknown_paths_and_methods(sat: FakeSat) -> None:
         requests.put(f"{sat.base_url}/cfdi/SolicitaDescargaService.svc", timeout=10).status_code
         == 405
     )
+
+
+def test_packages_being_written_answer_en_proceso(
+    make_sat: MakeSat, fiel: Fiel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sat = make_sat(config=LedgerConfig(verifications_until_ready=0, build_wait_seconds=0.05))
+    gate = threading.Event()
+    prepare = sat.ledger._prepare
+
+    def slow_prepare(*args: Any) -> Any:
+        gate.wait(10)
+        return prepare(*args)
+
+    monkeypatch.setattr(sat.ledger, "_prepare", slow_prepare)
+    with sat.client(fiel) as client:
+        accepted = client.solicita_descarga_emitidos(START, END, TipoSolicitud.CFDI)
+        id_solicitud = accepted.raise_for_status().id_solicitud or ""
+        state = client.verifica_solicitud_descarga(id_solicitud)
+        assert state.estado_solicitud is EstadoSolicitud.EN_PROCESO
+        # Other calls are not held up meanwhile.
+        other = client.verifica_solicitud_descarga("0b6c7d8e-9f10-4f7a-9e25-2d3f6a4e8c1b")
+        assert other.cod_estatus == 5004
+        gate.set()
+        for _ in range(50):
+            state = client.verifica_solicitud_descarga(id_solicitud)
+            if state.is_finished:
+                break
+            time.sleep(0.05)
+    assert state.is_finished and state.ids_paquetes

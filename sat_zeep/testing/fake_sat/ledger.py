@@ -9,6 +9,7 @@ requests per period (5002), no duplicate of an active request (5005), folio requ
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections import Counter
@@ -27,7 +28,8 @@ from .package_writer import (
 )
 from .universe import Query, Universe
 
-ACEPTADA, EN_PROCESO, TERMINADA, RECHAZADA, VENCIDA = 1, 2, 3, 5, 6
+ACEPTADA, EN_PROCESO, TERMINADA, ERROR, RECHAZADA, VENCIDA = 1, 2, 3, 4, 5, 6
+logger = logging.getLogger("sat_zeep.fake_sat")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class LedgerConfig:
     folio_requests_per_day: int = 100
     downloads_per_package: int = 2
     package_lifetime: timedelta = timedelta(hours=72)
+    #: How long a Verifica waits for packages being written before it answers En proceso.
+    build_wait_seconds: float = 5.0
 
 
 @dataclass
@@ -193,16 +197,12 @@ class Ledger:
                 record.estado = EN_PROCESO if record.verifications > 1 or build else ACEPTADA
             snapshot = replace(record)
         if build:
-            try:
-                outcome, packages = self._prepare(snapshot, now)
-            finally:
-                with self._lock:
-                    self._building.discard(record.id_solicitud)
-            with self._lock:
-                record.estado, record.codigo, record.numero_cfdis = outcome
-                record.packages = tuple(package.id_paquete for package in packages)
-                record.finished = now if packages else None
-                self._packages.update((package.id_paquete, package) for package in packages)
+            worker = threading.Thread(
+                target=self._build, args=(record, snapshot, now), name="fake-sat-packages"
+            )
+            worker.start()
+            # Small requests finish within this call; a big one answers En proceso meanwhile.
+            worker.join(self.config.build_wait_seconds)
         with self._lock:
             expired = record.finished is not None and (
                 self.clock() >= record.finished + self.config.package_lifetime
@@ -212,6 +212,20 @@ class Ledger:
             if record.estado != before:
                 self._save()
             return Outcome(5000, "Solicitud Aceptada", record=replace(record))
+
+    def _build(self, record: RequestRecord, snapshot: RequestRecord, now: datetime) -> None:
+        try:
+            outcome, packages = self._prepare(snapshot, now)
+        except Exception:  # a broken universe or a full disk: SAT would say Error (4)
+            logger.exception("preparing the packages of %s failed", record.id_solicitud)
+            outcome, packages = (ERROR, 5006, 0), []
+        with self._lock:
+            self._building.discard(record.id_solicitud)
+            record.estado, record.codigo, record.numero_cfdis = outcome
+            record.packages = tuple(package.id_paquete for package in packages)
+            record.finished = now if packages else None
+            self._packages.update((package.id_paquete, package) for package in packages)
+            self._save()
 
     def _ready(self, record: RequestRecord, now: datetime) -> bool:
         config = self.config

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .universe import METADATA_COLUMNS_CFDI, METADATA_COLUMNS_RETENCIONES, Document
+from .documents import METADATA_COLUMNS_CFDI, METADATA_COLUMNS_RETENCIONES, Document
 
 __all__ = [
     "METADATA_COLUMNS_CFDI",
