@@ -14,6 +14,7 @@ import click
 
 from ..errors import SatError
 from .fake_sat import fake_sat
+from .wsdl import wsdl
 
 
 @click.group()
@@ -23,6 +24,7 @@ def cli() -> None:
 
 
 cli.add_command(fake_sat)
+cli.add_command(wsdl)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
