@@ -115,6 +115,10 @@ class SatClient:
     def __repr__(self) -> str:
         return f"SatClient(rfc={self.fiel.rfc!r}, service={self.endpoints.service.value!r})"
 
+    def now(self) -> datetime:
+        """The client's clock (aware UTC): what its timestamps and validity checks use."""
+        return self._clock()
+
     # -- token --------------------------------------------------------------------------------
 
     @property
@@ -237,26 +241,39 @@ class SatClient:
         return self._model(VerificaSolicitudDescargaResult, operation, reply)
 
     def descargar(
-        self, id_paquete: str, destino: str | os.PathLike[str] | None = None
+        self,
+        id_paquete: str,
+        destino: str | os.PathLike[str] | None = None,
+        *,
+        progress: Callable[[int], None] | None = None,
     ) -> DescargarResult:
         """Download one package (a ZIP); each package may be downloaded only twice.
 
         Without ``destino`` the package comes back in memory (``result.paquete``). With it, the
         answer is streamed to that file in constant memory, the ZIP is checked, and the result
         holds ``path``, ``size`` and ``sha256``; a transfer that breaks leaves nothing at
-        ``destino`` and raises ``PackageTransferError``.
+        ``destino`` and raises ``PackageTransferError``. ``progress`` is called with the number
+        of package bytes written, chunk by chunk.
         """
         peticion = parameters.descarga(id_paquete=id_paquete, rfc_solicitante=self.fiel.rfc)
         payload = {"peticionDescarga": peticion}
         if destino is not None:
             target = Path(destino)
             return self._with_token(
-                Service.DESCARGA, "Descargar", lambda port: self._stream(port, payload, target)
+                Service.DESCARGA,
+                "Descargar",
+                lambda port: self._stream(port, payload, target, progress),
             )
         reply = self._call(Service.DESCARGA, "Descargar", payload)
         return self._descargar_result(respuesta_of(reply), getattr(reply.body, "Paquete", None))
 
-    def _stream(self, port: Port, payload: Mapping[str, Any], destino: Path) -> DescargarResult:
+    def _stream(
+        self,
+        port: Port,
+        payload: Mapping[str, Any],
+        destino: Path,
+        progress: Callable[[int], None] | None,
+    ) -> DescargarResult:
         response = port.send_streaming("Descargar", payload)
         with response:
             try:
@@ -277,6 +294,7 @@ class SatClient:
                 start,
                 destino,
                 id_paquete=payload["peticionDescarga"]["IdPaquete"],
+                progress=progress,
             )
         result = self._descargar_result(saved.respuesta, None)
         return result.model_copy(

@@ -23,7 +23,7 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ def save_package(
     destino: Path,
     *,
     id_paquete: str,
+    progress: Callable[[int], None] | None = None,
 ) -> StreamedPackage:
     """Decode the package of a streamed answer into ``destino`` (see the module docstring)."""
     parser = etree.XMLPullParser(
@@ -124,6 +125,8 @@ def save_package(
                     digest.update(data)
                     size += len(data)
                     carry = carry[usable:]
+                    if progress is not None:
+                        progress(len(data))
                 if end >= 0:
                     break
                 answer.buffer = b""

@@ -1,0 +1,455 @@
+"""The resumable bulk download: plan, submit, poll, download, file; killed at any instant, resumed.
+
+    with SatClient(fiel) as client:
+        summary = SyncEngine(client, "facturas/").run(
+            SyncJob(date(2025, 1, 1), date(2025, 12, 31))
+        )
+
+Rules it keeps, whatever happens:
+
+- A Solicitud is recorded before it is sent. If its answer is lost (a crash, a timeout, an HTTP
+  error) SAT may hold it, so it is never sent again as it was: the next attempt starts one second
+  earlier (a different request for SAT, covering a superset), which avoids 5002 and 5005.
+- A download is counted before it is sent, so no package is ever asked for a third time.
+  A package already in place is checked, not downloaded again.
+- 5003 (too many documents) halves the period and asks again; 5004 means nothing to download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..client import SatClient
+from ..codes import CodEstatus, EstadoSolicitud, TipoSolicitud
+from ..errors import (
+    PackageTransferError,
+    RequestValidationError,
+    SatHTTPError,
+    SatResponseError,
+    SatTransportError,
+)
+from ..models import SolicitaDescargaResult
+from .crashpoints import crashpoint
+from .events import EventSink, SyncEvent, SyncSummary, ignore
+from .plan import Period, SyncJob, estado_for, months
+from .store import PackageRow, RequestRow, SyncStore
+
+#: Answers that say SAT may or may not have acted: the request is "unconfirmed".
+_UNCERTAIN = (SatTransportError, SatHTTPError, SatResponseError)
+_RETRY_CODES = (CodEstatus.ERROR_NO_CONTROLADO, CodEstatus.ERROR_INTERNO)
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How often to ask SAT about a pending request: backoff with jitter."""
+
+    initial: timedelta = timedelta(seconds=30)
+    factor: float = 1.5
+    maximum: timedelta = timedelta(minutes=15)
+    jitter: float = 0.2
+
+    def delay(self, checks: int, rng: random.Random) -> timedelta:
+        base = min(
+            self.initial.total_seconds() * self.factor ** min(max(0, checks - 1), 64),
+            self.maximum.total_seconds(),
+        )
+        return timedelta(seconds=base * (1 + rng.uniform(-self.jitter, self.jitter)))
+
+
+class SyncEngine:
+    """Runs ``SyncJob``s for one client into one output folder (state in that folder)."""
+
+    def __init__(
+        self,
+        client: SatClient,
+        output: str | Path,
+        *,
+        poll: PollPolicy | None = None,
+        concurrency: int = 4,
+        max_wait: timedelta = timedelta(minutes=30),
+        max_attempts: int = 3,
+        on_event: EventSink = ignore,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self.client = client
+        self.output = Path(output)
+        self.poll = poll or PollPolicy()
+        self.concurrency = max(1, concurrency)
+        self.max_wait = max_wait
+        self.max_attempts = max_attempts
+        self.emit = on_event
+        self.sleep = sleep
+        self.rng = random.Random(seed)
+        self.store = SyncStore(self.output)
+        self.service = client.endpoints.service.value
+        self._attempts: dict[str, int] = {}
+        self._not_before: dict[str, float] = {}
+        self._errors: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, job: SyncJob) -> SyncSummary:
+        """Do everything the job needs that is not done yet; return what stands."""
+        if job.service.value != self.service:
+            raise ValueError(
+                f"the job is for {job.service.value} but the client talks to {self.service}; "
+                "build the client with the matching Endpoints"
+            )
+        self._plan(job)
+        self._remove_stale_parts()
+        deadline = time.monotonic() + self.max_wait.total_seconds()
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="sat-download") as pool:
+            running: dict[Future[None], str] = {}
+            while True:
+                self._submit_all()
+                self._poll_due()
+                self._start_downloads(pool, running)
+                if running:
+                    done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        running.pop(future)
+                        future.result()
+                    continue
+                if not self._open_work():
+                    break
+                if time.monotonic() >= deadline:
+                    self.emit(SyncEvent("waiting", "sync", "stopped waiting for SAT (max wait)"))
+                    break
+                self._sleep_until_next_check(deadline)
+        return self.summary()
+
+    def _plan(self, job: SyncJob) -> None:
+        crashpoint("plan")
+        today = self.client.now().astimezone(timezone(timedelta(hours=-6))).date()
+        for period in months(job.start, job.end, today):
+            for direction in job.directions:
+                for kind in job.kinds:
+                    row = self._row(direction, kind.value, period)
+                    if self.store.add_request(row, self._now()):
+                        self.emit(SyncEvent("planned", _subject(row)))
+        if job.rerequest_expired:
+            for expired in self.store.requests("expired"):
+                self.store.update_request(
+                    expired.key, self._now(), status="planned", variant=expired.variant + 1
+                )
+
+    def _row(
+        self, direction: str, kind: str, period: Period, parent: str | None = None
+    ) -> dict[str, object]:
+        key = "|".join(
+            (self.service, direction, kind, period.start.isoformat(), period.end.isoformat())
+        )
+        return {
+            "key": key,
+            "direction": direction,
+            "kind": kind,
+            "period_start": period.start,
+            "period_end": period.end,
+            "parent": parent,
+        }
+
+    def _open_work(self) -> bool:
+        if any(self._attempts.get(r.key, 0) < self.max_attempts for r in self._to_submit()):
+            return True
+        if self._pollable():
+            return True
+        return any(p.downloads_used < 2 for p in self.store.packages("pending", "downloading"))
+
+    def _sleep_until_next_check(self, deadline: float) -> None:
+        checks = [r.next_check for r in self._pollable() if r.next_check]
+        wait_for = 1.0
+        if checks:
+            wait_for = (min(checks) - self._now()).total_seconds()
+        wait_for = max(0.0, min(wait_for, deadline - time.monotonic(), 60.0))
+        if wait_for > 0:
+            self.sleep(wait_for)
+
+    # -- Solicitud ------------------------------------------------------------------------------
+
+    def _to_submit(self) -> list[RequestRow]:
+        return self.store.requests("planned", "submitting", "unconfirmed")
+
+    def _submit_all(self) -> None:
+        for row in self._to_submit():
+            attempts = self._attempts.get(row.key, 0)
+            if attempts < self.max_attempts and time.monotonic() >= self._not_before.get(
+                row.key, 0
+            ):
+                self._submit(row)
+
+    def _back_off(self, key: str) -> None:
+        """Wait a little longer after each failed attempt of this run (1 s, 2 s, 4 s…)."""
+        self._not_before[key] = time.monotonic() + 2.0 ** (self._attempts.get(key, 1) - 1)
+
+    def _submit(self, row: RequestRow) -> None:
+        self._attempts[row.key] = self._attempts.get(row.key, 0) + 1
+        variant = row.variant
+        if row.status in ("submitting", "unconfirmed"):
+            # SAT may hold the previous attempt: ask for a different (wider) period instead.
+            variant += 1
+        self.store.update_request(row.key, self._now(), status="submitting", variant=variant)
+        crashpoint("submit")
+        start = row.period_start - timedelta(seconds=variant)
+        try:
+            result = self._solicita(row, start)
+        except RequestValidationError as error:
+            self._fail(row, str(error))
+            return
+        except _UNCERTAIN as error:
+            self.store.update_request(row.key, self._now(), status="unconfirmed", error=str(error))
+            self._back_off(row.key)
+            self.emit(SyncEvent("retrying", _subject(row), f"Solicitud unconfirmed: {error}"))
+            return
+        crashpoint("submitted")
+        if result.is_accepted and result.id_solicitud:
+            self.store.update_request(
+                row.key,
+                self._now(),
+                status="accepted",
+                id_solicitud=result.id_solicitud,
+                checks=0,
+                next_check=self._now() + self.poll.delay(1, self.rng),
+                error=None,
+            )
+            self.emit(SyncEvent("accepted", _subject(row), id_solicitud=result.id_solicitud))
+        elif result.cod_estatus in _RETRY_CODES:
+            # A definite "not registered": the same request may be sent again.
+            self.store.update_request(
+                row.key, self._now(), status="planned", variant=variant, error=result.mensaje
+            )
+            self._back_off(row.key)
+            self.emit(SyncEvent("retrying", _subject(row), f"SAT: {result.mensaje}"))
+        else:
+            self.store.update_request(row.key, self._now(), codigo=int(result.cod_estatus))
+            self._fail(row, f"SAT refused the request: {int(result.cod_estatus)} {result.mensaje}")
+
+    def _solicita(self, row: RequestRow, start: datetime) -> SolicitaDescargaResult:
+        kind = TipoSolicitud(row.kind)
+        estado = estado_for(row.direction, kind)
+        if row.direction == "emitidos":
+            return self.client.solicita_descarga_emitidos(
+                start, row.period_end, kind, estado_comprobante=estado
+            )
+        return self.client.solicita_descarga_recibidos(
+            start, row.period_end, kind, estado_comprobante=estado
+        )
+
+    def _fail(self, row: RequestRow, reason: str) -> None:
+        self.store.update_request(row.key, self._now(), status="failed", error=reason)
+        self.emit(SyncEvent("failed", _subject(row), reason))
+
+    # -- Verificación ---------------------------------------------------------------------------
+
+    def _poll_due(self) -> None:
+        now = self._now()
+        for row in self._pollable():
+            if row.next_check is None or row.next_check <= now:
+                self._poll(row)
+
+    def _pollable(self) -> list[RequestRow]:
+        """Accepted requests, except those that failed to verify too often in this run."""
+        limit = 2 * self.max_attempts
+        return [r for r in self.store.requests("accepted") if self._errors.get(r.key, 0) < limit]
+
+    def _poll(self, row: RequestRow) -> None:
+        crashpoint("verify")
+        checks = row.checks + 1
+        try:
+            state = self.client.verifica_solicitud_descarga(row.id_solicitud or "")
+        except _UNCERTAIN as error:
+            self._errors[row.key] = self._errors.get(row.key, 0) + 1
+            self._later(row, checks, f"verification failed, will retry: {error}")
+            return
+        self._errors.pop(row.key, None)
+        crashpoint("verified")
+        code = state.cod_estatus
+        if code in _RETRY_CODES:
+            self._later(row, checks, f"SAT: {state.mensaje}")
+        elif code == CodEstatus.TOPE_MAXIMO or state.codigo_estado_solicitud == 5003:
+            self._split(row)
+        elif code != CodEstatus.SOLICITUD_ACEPTADA:
+            self._fail(row, f"SAT answered {int(code)} {state.mensaje} to the verification")
+        elif state.is_finished:
+            folder = self._folder(row)
+            packages = {
+                id_paquete: folder / f"{id_paquete}.zip" for id_paquete in state.ids_paquetes
+            }
+            self.store.finish_request(row.key, self._now(), state.numero_cfdis, packages)
+            self.emit(
+                SyncEvent(
+                    "finished", _subject(row), f"{len(packages)} package(s)", row.id_solicitud
+                )
+            )
+        elif state.is_pending:
+            self._later(row, checks, "")
+        elif state.codigo_estado_solicitud == CodEstatus.NO_SE_ENCONTRO_INFORMACION:
+            self.store.update_request(row.key, self._now(), status="empty", codigo=5004)
+            self.emit(SyncEvent("empty", _subject(row), "SAT has no documents for this period"))
+        elif state.estado_solicitud is EstadoSolicitud.VENCIDA:
+            self.store.update_request(row.key, self._now(), status="expired")
+            self.emit(SyncEvent("expired", _subject(row), "the packages expired (72 hours)"))
+        else:
+            self._fail(row, f"the request ended {state.estado_solicitud.name}: {state.mensaje}")
+
+    def _later(self, row: RequestRow, checks: int, message: str) -> None:
+        self.store.update_request(
+            row.key,
+            self._now(),
+            checks=checks,
+            next_check=self._now() + self.poll.delay(checks, self.rng),
+            error=message or None,
+        )
+        self.emit(SyncEvent("pending", _subject(row), message, row.id_solicitud))
+
+    def _split(self, row: RequestRow) -> None:
+        halves = Period(row.period_start, row.period_end).halves()
+        if halves is None:
+            self._fail(row, "SAT says too many documents even for the shortest period")
+            return
+        for half in halves:
+            self.store.add_request(self._row(row.direction, row.kind, half, row.key), self._now())
+        self.store.update_request(row.key, self._now(), status="split", codigo=5003)
+        self.emit(SyncEvent("split", _subject(row), "too many documents: asking in two halves"))
+
+    def _folder(self, row: RequestRow) -> Path:
+        period = Period(row.period_start, row.period_end)
+        return self.output / self.service / row.direction / row.kind.lower() / period.label
+
+    # -- Descarga -------------------------------------------------------------------------------
+
+    def _start_downloads(self, pool: ThreadPoolExecutor, running: dict[Future[None], str]) -> None:
+        busy = set(running.values())
+        for package in self.store.packages("pending", "downloading"):
+            if len(running) >= self.concurrency:
+                return
+            if package.id_paquete in busy or package.downloads_used >= 2:
+                if package.downloads_used >= 2 and package.id_paquete not in busy:
+                    self._package_failed(package, _exhausted(package))
+                continue
+            running[pool.submit(self._download, package)] = package.id_paquete
+
+    def _download(self, package: PackageRow) -> None:
+        if package.path.exists():
+            checked = _checked(package.path)
+            if checked is not None:  # a previous run got it and died before writing it down
+                self._downloaded(package, *checked)
+                return
+            package.path.replace(package.path.with_name(package.path.name + ".damaged"))
+        used = self.store.start_download(package.id_paquete, self._now())
+        crashpoint("download")
+        self.emit(SyncEvent("download-started", package.id_paquete, id_paquete=package.id_paquete))
+        try:
+            result = self.client.descargar(
+                package.id_paquete, destino=package.path, progress=self._progress
+            )
+        except (PackageTransferError, *_UNCERTAIN) as error:
+            status = "pending" if used < 2 else "failed"
+            self.store.update_package(
+                package.id_paquete, self._now(), status=status, error=str(error)
+            )
+            self.emit(
+                SyncEvent("retrying" if used < 2 else "failed", package.id_paquete, str(error))
+            )
+            return
+        code = result.cod_estatus
+        if result.is_accepted and result.path is not None:
+            crashpoint("downloaded")
+            self._downloaded(package, result.sha256 or "", result.size)
+        elif code == CodEstatus.PAQUETE_VENCIDO:
+            self.store.update_package(package.id_paquete, self._now(), status="expired")
+            self.emit(SyncEvent("expired", package.id_paquete, result.mensaje))
+        elif code in _RETRY_CODES and used < 2:
+            self.store.update_package(package.id_paquete, self._now(), status="pending")
+        else:
+            self._package_failed(package, f"SAT answered {int(code)} {result.mensaje}")
+
+    def _progress(self, size: int) -> None:
+        crashpoint("mid-download")
+        self.emit(SyncEvent("download-progress", "", size=size))
+
+    def _downloaded(self, package: PackageRow, sha256: str, size: int) -> None:
+        self.store.update_package(
+            package.id_paquete,
+            self._now(),
+            status="downloaded",
+            sha256=sha256,
+            size=size,
+            error=None,
+        )
+        self.emit(
+            SyncEvent("downloaded", str(package.path), id_paquete=package.id_paquete, size=size)
+        )
+
+    def _package_failed(self, package: PackageRow, reason: str) -> None:
+        self.store.update_package(package.id_paquete, self._now(), status="failed", error=reason)
+        self.emit(SyncEvent("failed", package.id_paquete, reason, id_paquete=package.id_paquete))
+
+    def _remove_stale_parts(self) -> None:
+        for part in self.output.glob(f"{self.service}/**/.*.part"):
+            part.unlink(missing_ok=True)
+
+    # -- summary --------------------------------------------------------------------------------
+
+    def summary(self) -> SyncSummary:
+        """Counts from the state database (all runs so far)."""
+        summary = SyncSummary()
+        for row in self.store.requests():
+            summary.requests[row.status] = summary.requests.get(row.status, 0) + 1
+            if row.status == "finished":
+                summary.documents[row.kind] = summary.documents.get(row.kind, 0) + row.numero_cfdis
+            if row.status in ("failed", "expired"):
+                summary.failures.append(f"{_subject(row)}: {row.error or row.status}")
+            if row.status in ("planned", "submitting", "unconfirmed", "accepted"):
+                summary.pending_at_sat += 1
+        for package in self.store.packages():
+            summary.packages[package.status] = summary.packages.get(package.status, 0) + 1
+            if package.status == "downloaded":
+                summary.bytes_downloaded += package.size or 0
+            if package.status in ("failed", "expired"):
+                summary.failures.append(
+                    f"package {package.id_paquete}: {package.error or package.status}"
+                )
+        return summary
+
+    def _now(self) -> datetime:
+        return self.client.now()
+
+
+def _subject(row: RequestRow | dict[str, object]) -> str:
+    if isinstance(row, dict):
+        period = Period(row["period_start"], row["period_end"])  # type: ignore[arg-type]
+        return f"{row['direction']} {str(row['kind']).lower()} {period.label}"
+    return f"{row.direction} {row.kind.lower()} {Period(row.period_start, row.period_end).label}"
+
+
+def _exhausted(package: PackageRow) -> str:
+    kept = package.path.with_name(package.path.name + ".damaged")
+    where = f"; what arrived is in {kept}" if kept.exists() else ""
+    return f"both of the package's downloads were used without a whole copy{where}"
+
+
+def _checked(path: Path) -> tuple[str, int] | None:
+    """(sha256, size) of a ZIP that passes its CRC checks, or None."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            if package.testzip() is not None:
+                return None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest(), path.stat().st_size

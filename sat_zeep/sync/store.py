@@ -1,0 +1,252 @@
+"""The sync's memory: one SQLite file in the output folder, written transactionally.
+
+Every step is recorded *before* it is taken (a Solicitud about to be sent, a download about to
+start) and again once SAT has answered, each in its own transaction. A run killed at any
+instant finds, on the next start, exactly what was done and what may have been done::
+
+    requests(key, direction, kind, period_start, period_end, variant, status, id_solicitud, …)
+    packages(id_paquete, request_key, status, downloads_used, path, size, sha256, error)
+
+Request statuses: planned → submitting → accepted → finished | empty | split | failed |
+expired, and ``unconfirmed`` when a Solicitud may have reached SAT without its answer reaching
+us. Package statuses: pending → downloading → downloaded | failed | expired.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+FILE_NAME = ".sat-zeep-sync.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY,
+    direction TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    variant INTEGER NOT NULL DEFAULT 0,
+    parent TEXT,
+    status TEXT NOT NULL,
+    id_solicitud TEXT,
+    codigo INTEGER,
+    numero_cfdis INTEGER NOT NULL DEFAULT 0,
+    checks INTEGER NOT NULL DEFAULT 0,
+    next_check TEXT,
+    error TEXT,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS packages (
+    id_paquete TEXT PRIMARY KEY,
+    request_key TEXT NOT NULL REFERENCES requests(key),
+    status TEXT NOT NULL,
+    downloads_used INTEGER NOT NULL DEFAULT 0,
+    path TEXT NOT NULL,
+    size INTEGER,
+    sha256 TEXT,
+    error TEXT,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+#: Requests that still need something from SAT.
+OPEN_REQUESTS = ("planned", "submitting", "unconfirmed", "accepted")
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One row of ``requests``."""
+
+    key: str
+    direction: str
+    kind: str
+    period_start: datetime
+    period_end: datetime
+    variant: int
+    parent: str | None
+    status: str
+    id_solicitud: str | None
+    codigo: int | None
+    numero_cfdis: int
+    checks: int
+    next_check: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    """One row of ``packages``."""
+
+    id_paquete: str
+    request_key: str
+    status: str
+    downloads_used: int
+    path: Path
+    size: int | None
+    sha256: str | None
+    error: str | None
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+class SyncStore:
+    """The state database of one output folder (thread-safe; one writer at a time)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / FILE_NAME
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic step: everything inside is committed together, or not at all."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def add_request(self, row: dict[str, Any], now: datetime) -> bool:
+        """Insert a planned request unless one with its key exists; True if inserted."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO requests (key, direction, kind, period_start, period_end,"
+                " variant, parent, status, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)",
+                (
+                    row["key"],
+                    row["direction"],
+                    row["kind"],
+                    row["period_start"].isoformat(),
+                    row["period_end"].isoformat(),
+                    row.get("variant", 0),
+                    row.get("parent"),
+                    now.isoformat(),
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def update_request(self, key: str, now: datetime, **values: Any) -> None:
+        """Set columns of one request (datetimes are stored as ISO text)."""
+        columns = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+        columns["updated"] = now.isoformat()
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        with self.transaction() as db:
+            db.execute(f"UPDATE requests SET {assignments} WHERE key = ?", (*columns.values(), key))
+
+    def requests(self, *statuses: str) -> list[RequestRow]:
+        """Requests in any of ``statuses`` (all when none given), in planning order."""
+        query = "SELECT * FROM requests"
+        if statuses:
+            query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY period_start, direction, kind", statuses)
+            return [self._request(row) for row in rows.fetchall()]
+
+    def request(self, key: str) -> RequestRow | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM requests WHERE key = ?", (key,)).fetchone()
+        return None if row is None else self._request(row)
+
+    @staticmethod
+    def _request(row: sqlite3.Row) -> RequestRow:
+        return RequestRow(
+            key=row["key"],
+            direction=row["direction"],
+            kind=row["kind"],
+            period_start=datetime.fromisoformat(row["period_start"]),
+            period_end=datetime.fromisoformat(row["period_end"]),
+            variant=row["variant"],
+            parent=row["parent"],
+            status=row["status"],
+            id_solicitud=row["id_solicitud"],
+            codigo=row["codigo"],
+            numero_cfdis=row["numero_cfdis"],
+            checks=row["checks"],
+            next_check=_time(row["next_check"]),
+            error=row["error"],
+        )
+
+    # -- packages -----------------------------------------------------------------------------
+
+    def finish_request(
+        self, key: str, now: datetime, numero_cfdis: int, packages: dict[str, Path]
+    ) -> None:
+        """Mark a request finished and record its packages, in one transaction."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE requests SET status = 'finished', codigo = 5000, numero_cfdis = ?,"
+                " error = NULL, updated = ? WHERE key = ?",
+                (numero_cfdis, now.isoformat(), key),
+            )
+            for id_paquete, path in packages.items():
+                db.execute(
+                    "INSERT OR IGNORE INTO packages (id_paquete, request_key, status, path,"
+                    " updated) VALUES (?, ?, 'pending', ?, ?)",
+                    (id_paquete, key, str(path), now.isoformat()),
+                )
+
+    def update_package(self, id_paquete: str, now: datetime, **values: Any) -> None:
+        columns = {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items()}
+        columns["updated"] = now.isoformat()
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE packages SET {assignments} WHERE id_paquete = ?",
+                (*columns.values(), id_paquete),
+            )
+
+    def start_download(self, id_paquete: str, now: datetime) -> int:
+        """Count one more download of a package *before* it is attempted; the new count."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE packages SET downloads_used = downloads_used + 1, status = 'downloading',"
+                " updated = ? WHERE id_paquete = ?",
+                (now.isoformat(), id_paquete),
+            )
+            row = db.execute(
+                "SELECT downloads_used FROM packages WHERE id_paquete = ?", (id_paquete,)
+            ).fetchone()
+            return int(row["downloads_used"])
+
+    def packages(self, *statuses: str) -> list[PackageRow]:
+        query = "SELECT * FROM packages"
+        if statuses:
+            query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id_paquete", statuses).fetchall()
+        return [
+            PackageRow(
+                id_paquete=row["id_paquete"],
+                request_key=row["request_key"],
+                status=row["status"],
+                downloads_used=row["downloads_used"],
+                path=Path(row["path"]),
+                size=row["size"],
+                sha256=row["sha256"],
+                error=row["error"],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,33 @@
+"""Run one sync in a process of its own (the kill -9 tests kill this process).
+
+python tests/sync/child_sync.py BASE_URL OUTPUT
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from sat_zeep.client import SatClient
+from sat_zeep.endpoints import Endpoints
+from sat_zeep.fiel import Fiel
+from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob
+
+EFIRMA = Path(__file__).resolve().parent.parent / "fixtures" / "efirma"
+
+
+def main(base_url: str, output: str) -> int:
+    password = (EFIRMA / "password.txt").read_text(encoding="utf-8")
+    fiel = Fiel.from_files(EFIRMA / "fiel.cer", EFIRMA / "fiel.key", password)
+    with SatClient(fiel, Endpoints.from_base_url(base_url)) as client:
+        engine = SyncEngine(
+            client, output, poll=PollPolicy(initial=timedelta(0), maximum=timedelta(0))
+        )
+        summary = engine.run(SyncJob(date(2026, 9, 1), date(2026, 10, 31)))
+        engine.close()
+    return 0 if summary.complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

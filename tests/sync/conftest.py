@@ -1,0 +1,36 @@
+"""Fixtures for sync tests: fake SAT servers and a way to read what a sync filed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+from sat_zeep.testing.fake_sat.server import FakeSat
+
+from ..fake_sat.conftest import MakeSat, make_sat  # noqa: F401  (fixture re-export)
+
+__all__ = ["MakeSat", "documents_filed", "requests_by_criteria"]
+
+
+def documents_filed(output: Path) -> dict[tuple[str, str], set[str]]:
+    """UUIDs found in the packages under ``output``, by (direction, kind)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for path in output.glob("*/*/*/*/*.zip"):
+        direction, kind = path.parts[-4], path.parts[-3]
+        uuids = found.setdefault((direction, kind), set())
+        with zipfile.ZipFile(path) as package:
+            for name in package.namelist():
+                if kind == "cfdi":
+                    uuids.add(name.removesuffix(".xml").upper())
+                elif not name.endswith("_tercero.txt"):
+                    text = io.TextIOWrapper(package.open(name), encoding="utf-8", newline="")
+                    rows = text.read().split("\r\n")[1:]
+                    uuids.update(row.split("~", 1)[0].upper() for row in rows if row)
+    return found
+
+
+def requests_by_criteria(sat: FakeSat) -> Counter[tuple[object, ...]]:
+    """How many times the server received each distinct request."""
+    return Counter((record.query, record.tipo_solicitud) for record in sat.ledger.requests())
