@@ -1,0 +1,228 @@
+"""Read metadata packages: ``<IdPaquete>.txt`` tables joined with their ``_tercero.txt`` rows.
+
+::
+
+    for row in iter_metadata("4E80345D-917F-40BB-A98F-4A73939343C5_01.zip"):
+        row.uuid, row.monto, row.estatus        # "5A1B…", Decimal("1160.00"), Estatus.VIGENTE
+        row.rfc_a_cuenta_terceros               # from <IdPaquete>_tercero.txt, or None
+
+Each ``*.txt`` entry is read on its own header (see ``rows`` for the text quirks). An entry whose
+header holds every published CFDI column gives ``CfdiMetadata``; any other ``RetencionesMetadata``
+(pass ``service=`` to force one). ``*_tercero.txt`` entries
+(``Uuid~RfcACuentaTerceros~NombreACuentaTerceros``) are joined to rows by UUID, ignoring case.
+A row that does not fit its header, or whose value does not parse, is skipped with a
+``MalformedRowWarning`` (``strict=True`` raises ``MalformedRowError``). ``iter_raw_rows`` skips
+typing altogether and yields lists of strings.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import MalformedRowError, MalformedRowWarning, PackageContentError, SkippedEntryWarning
+from .metadata_rows import (
+    CfdiMetadata,
+    MetadataRow,
+    RetencionesMetadata,
+    is_cfdi_header,
+    normalize,
+    row_builder,
+)
+from .rows import iter_table
+from .zipsafe import PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
+
+__all__ = [
+    "RawTable",
+    "iter_cfdi_metadata",
+    "iter_metadata",
+    "iter_raw_rows",
+    "iter_raw_tables",
+    "iter_retenciones_metadata",
+]
+
+Service = Literal["cfdi", "retenciones"]
+_TERCERO_SUFFIX = "_tercero.txt"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One ``.txt`` entry: its ``name``, ``header`` and a one-shot iterator over its ``rows``."""
+
+    name: str
+    header: list[str]
+    rows: Iterator[list[str]]
+
+    @property
+    def is_terceros(self) -> bool:
+        """Whether this is a ``*_tercero.txt`` entry."""
+        return self.name.lower().endswith(_TERCERO_SUFFIX)
+
+
+def iter_raw_tables(
+    source: PackageSource, *, strict: bool = False, limits: ZipLimits | None = None
+) -> Iterator[RawTable]:
+    """Yield each ``*.txt`` entry as a ``RawTable`` (consume ``rows`` before the next table)."""
+    with open_package(source, limits=limits) as package:
+        for entry in package.entries():
+            if _is_table(package, entry):
+                yield _table(package, entry, strict)
+
+
+def iter_raw_rows(
+    source: PackageSource, *, strict: bool = False, limits: ZipLimits | None = None
+) -> Iterator[list[str]]:
+    """The fastest path: every data row of every metadata (non-terceros) entry, as strings.
+
+    Rows are aligned with their entry's header (trailing ``~`` dropped, split names rejoined);
+    headers are not yielded: use ``iter_raw_tables`` to see them.
+    """
+    for table in iter_raw_tables(source, strict=strict, limits=limits):
+        if not table.is_terceros:
+            yield from table.rows
+
+
+def iter_metadata(
+    source: PackageSource,
+    *,
+    service: Service | None = None,
+    strict: bool = False,
+    limits: ZipLimits | None = None,
+) -> Iterator[MetadataRow]:
+    """Typed rows of every metadata entry, joined with the package's terceros rows."""
+    with open_package(source, limits=limits) as package:
+        tables = [entry for entry in package.entries() if _is_table(package, entry)]
+        terceros: dict[str, tuple[str, str]] = {}
+        for entry in tables:
+            if entry.name.lower().endswith(_TERCERO_SUFFIX):
+                terceros.update(_terceros(_table(package, entry, strict), package))
+        for entry in tables:
+            if not entry.name.lower().endswith(_TERCERO_SUFFIX):
+                yield from _typed(
+                    _table(package, entry, strict), package, service, terceros, strict
+                )
+
+
+def iter_cfdi_metadata(
+    source: PackageSource, *, strict: bool = False, limits: ZipLimits | None = None
+) -> Iterator[CfdiMetadata]:
+    """Typed rows of a CFDI metadata package (every entry read as CFDI)."""
+    for row in iter_metadata(source, service="cfdi", strict=strict, limits=limits):
+        assert isinstance(row, CfdiMetadata)
+        yield row
+
+
+def iter_retenciones_metadata(
+    source: PackageSource, *, strict: bool = False, limits: ZipLimits | None = None
+) -> Iterator[RetencionesMetadata]:
+    """Typed rows of a Retenciones metadata package (unknown columns kept in ``extra``)."""
+    for row in iter_metadata(source, service="retenciones", strict=strict, limits=limits):
+        assert isinstance(row, RetencionesMetadata)
+        yield row
+
+
+def _is_table(package: SafeZip, entry: PackageEntry) -> bool:
+    if not entry.is_dir and entry.name.lower().endswith(".txt"):
+        return True
+    what = "a folder" if entry.is_dir else "not a metadata table (*.txt)"
+    warnings.warn(
+        f"{package.source}: skipped entry {entry.name!r}: it is {what}",
+        SkippedEntryWarning,
+        stacklevel=4,
+    )
+    return False
+
+
+def _table(package: SafeZip, entry: PackageEntry, strict: bool) -> RawTable:
+    def bad_row(number: int, text: str) -> None:
+        problem = f"its fields do not fit the header: {text!r}"
+        _report(package, entry, f"line {number}", problem, strict)
+
+    stream = package.open(entry)
+    try:
+        header, rows = iter_table(stream, bad_row)
+    except UnicodeDecodeError as error:
+        stream.close()
+        raise _not_utf8(package, entry, error) from None
+    return RawTable(entry.name, header, _guarded(package, entry, rows, stream))
+
+
+def _guarded(
+    package: SafeZip, entry: PackageEntry, rows: Iterator[list[str]], stream: object
+) -> Iterator[list[str]]:
+    """``rows``, with decoding and ZIP errors turned into package errors, closing the stream."""
+    try:
+        yield from rows
+    except UnicodeDecodeError as error:
+        raise _not_utf8(package, entry, error) from None
+    except (OSError, EOFError, ValueError) as error:
+        raise package.corrupt(entry.name, error) from error
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
+def _not_utf8(package: SafeZip, entry: PackageEntry, error: UnicodeError) -> PackageContentError:
+    return PackageContentError(
+        f"{package.source}: entry {entry.name!r} is not UTF-8 text ({error}); SAT metadata is "
+        "UTF-8: check that the file was not re-encoded after download.",
+        source=package.source,
+        entry=entry.name,
+    )
+
+
+def _report(package: SafeZip, entry: PackageEntry, where: str, problem: str, strict: bool) -> None:
+    message = f"{package.source}: entry {entry.name!r}, {where}: {problem}"
+    if strict:
+        raise MalformedRowError(message, source=package.source, entry=entry.name)
+    warnings.warn(message + "; row skipped", MalformedRowWarning, stacklevel=6)
+
+
+def _terceros(table: RawTable, package: SafeZip) -> dict[str, tuple[str, str]]:
+    columns = [normalize(column) for column in table.header]
+    try:
+        uuid, rfc, name = (
+            columns.index(wanted)
+            for wanted in ("uuid", "rfcacuentaterceros", "nombreacuentaterceros")
+        )
+    except ValueError:
+        raise PackageContentError(
+            f"{package.source}: entry {table.name!r} has header {table.header!r}; expected "
+            "Uuid~RfcACuentaTerceros~NombreACuentaTerceros",
+            source=package.source,
+            entry=table.name,
+        ) from None
+    return {row[uuid].strip().upper(): (row[rfc], row[name]) for row in table.rows}
+
+
+def _typed(
+    table: RawTable,
+    package: SafeZip,
+    service: Service | None,
+    terceros: dict[str, tuple[str, str]],
+    strict: bool,
+) -> Iterator[MetadataRow]:
+    if not table.header:
+        return
+    kind: Service = service or ("cfdi" if is_cfdi_header(table.header) else "retenciones")
+    try:
+        build = row_builder(table.header, kind)
+    except ValueError as error:
+        raise PackageContentError(
+            f"{package.source}: entry {table.name!r} cannot be read as {kind} metadata: {error}. "
+            "Use iter_raw_tables() to read it as text.",
+            source=package.source,
+            entry=table.name,
+        ) from None
+    entry = PackageEntry(table.name, 0, 0, False)
+    uuid = [normalize(column) for column in table.header].index("uuid")
+    for number, fields in enumerate(table.rows, start=1):
+        tercero = terceros.get(fields[uuid].strip().upper()) if terceros else None
+        try:
+            yield build(fields, tercero)
+        except (ValueError, ArithmeticError) as error:
+            where = f"data row {number} (UUID {fields[uuid]!r})"
+            _report(package, entry, where, f"a value does not parse ({error})", strict)

@@ -1,0 +1,212 @@
+"""Summarize one CFDI (3.2, 3.3, 4.0) or Retenciones (1.0, 2.0) XML into a typed ``CfdiSummary``.
+
+The UUID is the ``UUID`` attribute of ``tfd:TimbreFiscalDigital`` directly inside the document's
+``Complemento``; UUIDs under ``CfdiRelacionados`` or inside an Addenda are never taken.
+
+Parsing is hardened: no DTD (a document with a DOCTYPE is refused), no entity expansion, no
+network. Documents up to 64 KiB are parsed whole (fastest); larger ones are fed to a pull parser
+that stops once the ``Complemento`` closes, so a huge Addenda is never parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from .errors import MalformedDocumentError
+
+__all__ = ["CfdiSummary", "summarize_xml"]
+
+_CFDI = "cfdi"
+_RETENCIONES = "retenciones"
+#: Root namespaces this reader knows, and the kind of document each one is.
+NAMESPACES = {
+    "http://www.sat.gob.mx/cfd/4": _CFDI,
+    "http://www.sat.gob.mx/cfd/3": _CFDI,
+    "http://www.sat.gob.mx/esquemas/retencionpago/2": _RETENCIONES,
+    "http://www.sat.gob.mx/esquemas/retencionpago/1": _RETENCIONES,
+}
+_TFD = "{http://www.sat.gob.mx/TimbreFiscalDigital}TimbreFiscalDigital"
+_WHOLE_PARSE_LIMIT = 64 * 1024
+_CHUNK = 64 * 1024
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+def _pull_parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("end",),
+        tag="{*}Complemento",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
+    )
+
+
+_PARSER = _parser()
+
+
+@dataclass(frozen=True, slots=True)
+class CfdiSummary:
+    """What most users need from a document, typed.
+
+    ``kind`` is ``"cfdi"`` or ``"retenciones"``. For Retenciones, ``total`` is MontoTotOperacion,
+    ``subtotal`` is MontoTotGrav, ``total_retenido`` is MontoTotRet, ``fecha`` is FechaExp, and
+    ``moneda`` and ``tipo_de_comprobante`` are ``None``. ``uuid`` is upper-cased.
+    ``complementos`` lists the local names of the Complemento's children, in document order,
+    e.g. ``("Pagos", "TimbreFiscalDigital")``.
+    """
+
+    uuid: str
+    kind: str
+    version: str
+    rfc_emisor: str
+    nombre_emisor: str | None
+    rfc_receptor: str | None
+    nombre_receptor: str | None
+    fecha: datetime
+    fecha_timbrado: datetime
+    subtotal: Decimal | None
+    total: Decimal
+    moneda: str | None
+    tipo_de_comprobante: str | None
+    complementos: tuple[str, ...]
+    total_retenido: Decimal | None = None
+
+
+class _Invalid(Exception):
+    """Internal: why a document cannot be summarized."""
+
+
+def summarize_xml(data: bytes) -> CfdiSummary:
+    """Summarize one document's bytes; raise ``MalformedDocumentError`` saying what is wrong."""
+    try:
+        return _summarize(data)
+    except _Invalid as error:
+        raise MalformedDocumentError(str(error)) from None
+
+
+def _summarize(data: bytes) -> CfdiSummary:
+    root, complemento = _parse(data)
+    if getattr(root.getroottree().docinfo, "doctype", ""):
+        raise _Invalid("it declares a DOCTYPE (DTDs are refused: SAT documents never have one)")
+    tag = root.tag
+    namespace = tag[1 : tag.find("}")] if isinstance(tag, str) and tag[:1] == "{" else ""
+    kind = NAMESPACES.get(namespace)
+    if kind is None:
+        raise _Invalid(f"its root <{_local(tag)}> in namespace {namespace!r} is not a CFDI")
+    if complemento is None:
+        complemento = root.find(f"{{{namespace}}}Complemento")
+    if complemento is None:
+        raise _Invalid("it has no Complemento, so no TimbreFiscalDigital: it was never stamped")
+    stamp = complemento.find(_TFD)
+    if stamp is None:
+        raise _Invalid("its Complemento has no TimbreFiscalDigital: it was never stamped")
+    uuid = stamp.get("UUID")
+    if not uuid:
+        raise _Invalid("its TimbreFiscalDigital has no UUID")
+    complementos = tuple(_local(child.tag) for child in complemento if isinstance(child.tag, str))
+    children = {_local(child.tag): child for child in root if isinstance(child.tag, str)}
+    emisor, receptor = children.get("Emisor"), children.get("Receptor")
+    if emisor is None or receptor is None:
+        raise _Invalid("it lacks its Emisor or Receptor")
+    fecha_timbrado = _datetime(stamp, "FechaTimbrado")
+    attrib = root.attrib
+    if kind == _CFDI:
+        return CfdiSummary(
+            uuid=uuid.strip().upper(),
+            kind=kind,
+            version=_required(root, "Version", "version"),
+            rfc_emisor=_required(emisor, "Rfc", "rfc"),
+            nombre_emisor=emisor.get("Nombre") or emisor.get("nombre"),
+            rfc_receptor=_required(receptor, "Rfc", "rfc"),
+            nombre_receptor=receptor.get("Nombre") or receptor.get("nombre"),
+            fecha=_datetime(root, "Fecha", "fecha"),
+            fecha_timbrado=fecha_timbrado,
+            subtotal=_amount(root, "SubTotal", "subTotal"),
+            total=_amount(root, "Total", "total"),
+            moneda=attrib.get("Moneda"),
+            tipo_de_comprobante=attrib.get("TipoDeComprobante") or attrib.get("tipoDeComprobante"),
+            complementos=complementos,
+        )
+    person = receptor.find(f"{{{namespace}}}Nacional")
+    if person is None:
+        person = receptor.find(f"{{{namespace}}}Extranjero")
+    totales = children.get("Totales")
+    if totales is None:
+        raise _Invalid("it lacks its Totales")
+    return CfdiSummary(
+        uuid=uuid.strip().upper(),
+        kind=kind,
+        version=_required(root, "Version", "version"),
+        rfc_emisor=_required(emisor, "RfcE", "RFCEmisor"),
+        nombre_emisor=emisor.get("NomDenRazSocE"),
+        rfc_receptor=None if person is None else (person.get("RfcR") or person.get("RFCRecep")),
+        nombre_receptor=None if person is None else person.get("NomDenRazSocR"),
+        fecha=_datetime(root, "FechaExp"),
+        fecha_timbrado=fecha_timbrado,
+        subtotal=_amount(totales, "MontoTotGrav", "montoTotGrav"),
+        total=_amount(totales, "MontoTotOperacion", "montoTotOperacion"),
+        moneda=None,
+        tipo_de_comprobante=None,
+        complementos=complementos,
+        total_retenido=_amount(totales, "MontoTotRet", "montoTotRet"),
+    )
+
+
+def _parse(data: bytes) -> tuple[etree._Element, etree._Element | None]:
+    """The root, and the root's Complemento when the pull parser stopped on it."""
+    try:
+        if len(data) <= _WHOLE_PARSE_LIMIT:
+            return etree.fromstring(data, _PARSER), None
+        parser = _pull_parser()
+        view = memoryview(data)
+        for start in range(0, len(data), _CHUNK):
+            parser.feed(bytes(view[start : start + _CHUNK]))
+            for _, element in parser.read_events():
+                assert isinstance(element, etree._Element)
+                parent = element.getparent()
+                if parent is not None and parent.getparent() is None:
+                    return parent, element
+        root: etree._Element = parser.close()
+        return root, None
+    except etree.XMLSyntaxError as error:
+        raise _Invalid(f"it is not well-formed XML ({error})") from None
+
+
+def _local(tag: object) -> str:
+    text = str(tag)
+    return text[text.find("}") + 1 :]
+
+
+def _required(element: etree._Element, *names: str) -> str:
+    for name in names:
+        value = element.get(name)
+        if value:
+            return value
+    raise _Invalid(f"<{_local(element.tag)}> lacks its {names[0]} attribute")
+
+
+def _datetime(element: etree._Element, *names: str) -> datetime:
+    text = _required(element, *names)
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _Invalid(f"<{_local(element.tag)}> {names[0]}={text!r} is not a date") from None
+
+
+def _amount(element: etree._Element, *names: str) -> Decimal:
+    text = _required(element, *names)
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise _Invalid(f"<{_local(element.tag)}> {names[0]}={text!r} is not an amount")
+    return value

@@ -1,0 +1,187 @@
+"""Metadata packages: typed rows equal the universe's; every known quirk is read right."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sat_zeep.packages import (
+    CFDI_COLUMNS,
+    CfdiMetadata,
+    Estatus,
+    MalformedRowError,
+    MalformedRowWarning,
+    PackageContentError,
+    RetencionesMetadata,
+    SkippedEntryWarning,
+    iter_cfdi_metadata,
+    iter_metadata,
+    iter_raw_rows,
+    iter_raw_tables,
+    iter_retenciones_metadata,
+)
+from sat_zeep.testing.fake_sat.universe import Document
+
+from .conftest import make_zip
+
+HEADER = "~".join(CFDI_COLUMNS)
+ROW = (
+    "{uuid}~AAA010101AAA~{name}~BBB010101BBB~RECEPTOR SA~SAT970701NN3~2024-01-05 10:11:12~"
+    "2024-01-05 10:12:00~1160.00~I~{estatus}~{cancel}"
+)
+
+
+def table(*rows: str, bom: bool = False, end: str = "\r\n") -> bytes:
+    text = ("\ufeff" if bom else "") + end.join([HEADER, *rows]) + end
+    return text.encode()
+
+
+def row(uuid: str = "A", name: str = "EMISOR", estatus: str = "1", cancel: str = "") -> str:
+    return ROW.format(uuid=uuid, name=name, estatus=estatus, cancel=cancel)
+
+
+def test_rows_equal_the_universe(metadata_package: Path, cfdi_documents: list[Document]) -> None:
+    rows = list(iter_cfdi_metadata(metadata_package))
+    assert len(rows) == len(cfdi_documents)
+    for read, truth in zip(rows, cfdi_documents, strict=True):
+        assert read.uuid == truth.uuid
+        assert (read.nombre_emisor, read.nombre_receptor) == (
+            truth.nombre_emisor,
+            truth.nombre_receptor,
+        )
+        assert read.fecha_emision == truth.fecha_emision
+        assert read.fecha_certificacion_sat == truth.fecha_certificacion
+        assert read.monto == truth.total
+        assert read.efecto_comprobante == truth.tipo_comprobante
+        assert read.estatus == (Estatus.VIGENTE if truth.estatus == "1" else Estatus.CANCELADO)
+        assert read.fecha_cancelacion == truth.fecha_cancelacion
+        assert read.vigente is (truth.estatus == "1")
+        expected = truth.tercero or (None, None)
+        assert (read.rfc_a_cuenta_terceros, read.nombre_a_cuenta_terceros) == expected
+    names = [r.nombre_emisor + r.nombre_receptor for r in rows]
+    assert any("\n" in name for name in names), "the universe should hold a name with a bare LF"
+    assert any('"' in name for name in names), "the universe should hold a name with a quote"
+    assert any(r.rfc_a_cuenta_terceros for r in rows), "the universe should hold terceros rows"
+    assert any(r.fecha_cancelacion for r in rows)
+
+
+def test_csv_reader_gets_bare_lf_wrong_and_we_do_not(metadata_package: Path) -> None:
+    raw = list(iter_raw_rows(metadata_package))
+    assert all(len(fields) == len(CFDI_COLUMNS) for fields in raw)
+    tables = list(iter_raw_tables(metadata_package))
+    assert tables[0].header == list(CFDI_COLUMNS)
+    assert [t.is_terceros for t in tables] == [False, True]
+    with zipfile.ZipFile(metadata_package) as archive:
+        content = archive.read("META_01.txt").decode()
+    naive = list(csv.reader(io.StringIO(content, newline=""), delimiter="~"))
+    assert len(naive) - 1 != len(raw)
+
+
+def test_quirks_bom_quotes_trailing_tilde_and_lf(tmp_path: Path) -> None:
+    rows = [
+        row("U1", 'MARÍA "LUPITA" PEÑA'),
+        row("U2", "SERVICIOS\nSA DE CV", "0", "2024-02-01 00:00:00") + "~",
+        row("U3", "CON\r\nCRLF"),
+        row("U4", '"'),
+    ]
+    for bom in (False, True):
+        package = make_zip({"P_01.txt": table(*rows, bom=bom)})
+        read = list(iter_metadata(package))
+        assert all(isinstance(r, CfdiMetadata) for r in read)
+        assert [r.nombre_emisor for r in read if isinstance(r, CfdiMetadata)] == [
+            'MARÍA "LUPITA" PEÑA',
+            "SERVICIOS\nSA DE CV",
+            "CON\r\nCRLF",
+            '"',
+        ]
+        second = read[1]
+        assert isinstance(second, CfdiMetadata)
+        assert second.estatus is Estatus.CANCELADO
+        assert second.fecha_cancelacion == datetime(2024, 2, 1)
+        assert second.monto == Decimal("1160.00")
+        assert second.extra == {}
+
+
+def test_lf_only_files_are_read_too() -> None:
+    package = make_zip({"P_01.txt": table(row("U1"), row("U2"), end="\n")})
+    assert [r.uuid for r in iter_metadata(package)] == ["U1", "U2"]
+
+
+def test_tercero_join_ignores_case() -> None:
+    terceros = "Uuid~RfcACuentaTerceros~NombreACuentaTerceros\r\nu2-abc~CCC010101CCC~TERCERO SA\r\n"
+    package = make_zip(
+        {"P_01.txt": table(row("U1-ABC"), row("U2-ABC")), "P_01_tercero.txt": terceros.encode()}
+    )
+    read = list(iter_cfdi_metadata(package))
+    assert [(r.uuid, r.rfc_a_cuenta_terceros, r.nombre_a_cuenta_terceros) for r in read] == [
+        ("U1-ABC", None, None),
+        ("U2-ABC", "CCC010101CCC", "TERCERO SA"),
+    ]
+
+
+def test_unknown_columns_and_order_are_kept() -> None:
+    columns = ["Estatus", *CFDI_COLUMNS[:10], "FechaCancelacion", "Nueva"]
+    text = "~".join(columns) + "\r\n"
+    fields = row("U1").split("~")
+    reordered = [fields[10], *fields[:10], fields[11], "valor"]
+    package = make_zip({"P_01.txt": (text + "~".join(reordered) + "\r\n").encode()})
+    (read,) = list(iter_cfdi_metadata(package))
+    assert read.uuid == "U1" and read.estatus is Estatus.VIGENTE
+    assert read.extra == {"Nueva": "valor"}
+
+
+def test_retenciones_metadata(
+    retenciones_metadata_package: Path, retenciones_documents: list[Document]
+) -> None:
+    rows = list(iter_metadata(retenciones_metadata_package))
+    assert all(isinstance(r, RetencionesMetadata) for r in rows)
+    typed = list(iter_retenciones_metadata(retenciones_metadata_package))
+    assert [r.uuid for r in typed] == [d.uuid for d in retenciones_documents]
+    for read, truth in zip(typed, retenciones_documents, strict=True):
+        assert read.monto_tot_operacion == truth.total
+        assert read.monto_tot_gravado == truth.subtotal
+        assert read.monto_tot_retenido == truth.monto_retenido
+        assert read.fecha_emision == truth.fecha_emision
+        assert read.extra == {}
+
+
+def test_retenciones_with_unknown_layout_keeps_extra() -> None:
+    text = "Uuid~RfcEmisor~Algo~Estatus~\r\nR1~AAA010101AAA~x~1~\r\n"
+    (read,) = list(iter_retenciones_metadata(make_zip({"R_01.txt": text.encode()})))
+    assert (read.uuid, read.rfc_emisor, read.estatus) == ("R1", "AAA010101AAA", Estatus.VIGENTE)
+    assert read.monto_tot_operacion is None
+    assert read.extra == {"Algo": "x"}
+
+
+def test_bad_rows_warn_or_raise() -> None:
+    package = make_zip(
+        {
+            "P_01.txt": table(row("U1"), "U2~too~short", row("U3", estatus="7"), row("U4")),
+            "readme.md": b"x",
+        }
+    )
+    with pytest.warns(MalformedRowWarning) as caught, pytest.warns(SkippedEntryWarning):
+        assert [r.uuid for r in iter_metadata(package)] == ["U1", "U4"]
+    messages = [str(w.message) for w in caught if w.category is MalformedRowWarning]
+    assert any("line 3" in m and "do not fit" in m for m in messages)
+    assert any("'U3'" in m and "Estatus" in m for m in messages)
+    with pytest.warns(SkippedEntryWarning), pytest.raises(MalformedRowError, match="line 3"):
+        list(iter_metadata(package, strict=True))
+
+
+def test_cfdi_header_missing_a_column_is_a_clear_error() -> None:
+    package = make_zip({"P_01.txt": b"Uuid~RfcEmisor\r\nU1~AAA\r\n"})
+    with pytest.raises(PackageContentError, match="iter_raw_tables"):
+        list(iter_cfdi_metadata(package))
+
+
+def test_non_utf8_text_is_a_clear_error() -> None:
+    package = make_zip({"P_01.txt": HEADER.encode() + b"\r\nU1~PE\xd1A\r\n"})
+    with pytest.raises(PackageContentError, match="not UTF-8"):
+        list(iter_metadata(package))
