@@ -3,7 +3,24 @@
     sat-zeep fake-sat serve --port 0 --state-dir DIR [--tls] [--admin]
     sat-zeep fake-sat issue-fiel --state-dir DIR --rfc RFC --out DIR2 [--csd] [--expired]
 
+    sat-zeep auth [SAT OPTIONS]
+    sat-zeep request emitidos|recibidos --start DATE --end DATE --type metadata|cfdi [...]
+    sat-zeep request folio UUID
+    sat-zeep verify ID
+    sat-zeep download ID... --out DIR
+    sat-zeep read PACKAGE... --format csv|jsonl|parquet --out FILE
+
+SAT OPTIONS (``options.py``): ``--cer/--key`` or ``--efirma DIR``; the password from
+``--password-env NAME`` (default ``SAT_ZEEP_PASSWORD``), ``--password-file`` or a hidden prompt,
+never from argv; ``--service``, ``--base-url``, ``--ca-bundle``, ``--token-file``, ``--verbose``
+(SOAP traffic, secrets redacted), ``--json`` (one JSON object per line).
+
 Errors print one line on stderr and exit with a non-zero code; never a traceback for a known error.
+Exit codes (``EXIT_CODES``): 0 success, 1 other sat_zeep error, 2 usage, 3 credential
+(``CredentialError``), 4 validation (``RequestValidationError``), 5 SAT status
+(``SatStatusError``), 6 SOAP fault or HTTP error (``SatHTTPError``), 7 transport or timeout
+(``SatTransportError``), 8 package transfer (``PackageTransferError``), 9 package read
+(``PackageError``), 10 local file (``OSError``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,7 +30,11 @@ from collections.abc import Sequence
 import click
 
 from ..errors import SatError
+from .commands import auth, download, verify
+from .exit_codes import EXIT_CODES, INTERRUPTED, describe, describe_click, exit_code_of
 from .fake_sat import fake_sat
+from .read import read
+from .request import request
 from .wsdl import wsdl
 
 
@@ -25,19 +46,26 @@ def cli() -> None:
 
 cli.add_command(fake_sat)
 cli.add_command(wsdl)
+cli.add_command(auth)
+cli.add_command(request)
+cli.add_command(verify)
+cli.add_command(download)
+cli.add_command(read)
+
+__all__ = ["EXIT_CODES", "cli", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
-        return 130
+        return INTERRUPTED
     except click.ClickException as error:
-        error.show()
+        click.echo(f"error: {describe_click(error)}", err=True)
         return error.exit_code
-    except SatError as error:
-        click.echo(f"error: {error}", err=True)
-        return 1
+    except (SatError, OSError) as error:
+        click.echo(f"error: {describe(error)}", err=True)
+        return exit_code_of(error)
     return 0

@@ -1,0 +1,83 @@
+"""Exit codes of the ``sat-zeep`` command line, and the one-line message for each error."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import click
+
+from ..errors import (
+    CredentialError,
+    PackageTransferError,
+    RequestValidationError,
+    SatError,
+    SatHTTPError,
+    SatStatusError,
+    SatTransportError,
+)
+from ..packages.errors import PackageError
+
+
+class ExitCode(NamedTuple):
+    """One family of failures: its exit code, its errors, and advice the messages lack."""
+
+    code: int
+    family: str
+    errors: tuple[type[BaseException], ...]
+    advice: str
+
+
+#: Every exit code, most specific family first (a ``SatError`` matches the first that fits).
+EXIT_CODES: tuple[ExitCode, ...] = (
+    ExitCode(0, "success", (), ""),
+    ExitCode(2, "usage", (), ""),
+    ExitCode(3, "credential", (CredentialError,), ""),
+    ExitCode(4, "validation", (RequestValidationError,), ""),
+    ExitCode(5, "SAT status", (SatStatusError,), ""),
+    ExitCode(6, "SOAP fault or HTTP error", (SatHTTPError,), ""),
+    ExitCode(7, "transport or timeout", (SatTransportError,), ""),
+    ExitCode(8, "package transfer", (PackageTransferError,), ""),
+    ExitCode(9, "package read", (PackageError,), ""),
+    ExitCode(10, "local file", (OSError,), "check the path and its permissions"),
+    ExitCode(1, "other sat_zeep error", (SatError,), ""),
+    ExitCode(130, "interrupted", (KeyboardInterrupt,), ""),
+)
+
+USAGE = 2
+INTERRUPTED = 130
+
+
+def exit_code_of(error: BaseException) -> int:
+    """The exit code of ``error``'s family (1 when none fits)."""
+    for entry in EXIT_CODES:
+        if entry.errors and isinstance(error, entry.errors):
+            return entry.code
+    return 1
+
+
+def describe(error: BaseException) -> str:
+    """``error`` as one line: what happened and, when the message lacks it, what to do."""
+    if isinstance(error, RequestValidationError):
+        text = f"{error.operation}: {'; '.join(error.problems)}; nothing was sent to SAT"
+    elif isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        text = f"{error.strerror}{where}"
+    else:
+        text = str(error) or type(error).__name__
+    text = " ".join(text.split())
+    advice = next(
+        (entry.advice for entry in EXIT_CODES if entry.errors and isinstance(error, entry.errors)),
+        "",
+    )
+    if advice:
+        text = f"{text}; {advice}"
+    return text
+
+
+def describe_click(error: click.ClickException) -> str:
+    """A click error (bad option, missing argument…) as one line pointing at ``--help``."""
+    text = " ".join(error.format_message().split())
+    context = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and context is not None:
+        text = f"{text}; see '{context.command_path} --help'"
+    return text
