@@ -9,6 +9,8 @@
     sat-zeep verify ID
     sat-zeep download ID... --out DIR
     sat-zeep read PACKAGE... --format csv|jsonl|parquet --out FILE
+    sat-zeep sync --start DATE [--end DATE] --out DIR [--config FILE.toml]
+    sat-zeep demo
 
 SAT OPTIONS (``options.py``): ``--cer/--key`` or ``--efirma DIR``; the password from
 ``--password-env NAME`` (default ``SAT_ZEEP_PASSWORD``), ``--password-file`` or a hidden prompt,
@@ -20,7 +22,8 @@ Exit codes (``EXIT_CODES``): 0 success, 1 other sat_zeep error, 2 usage, 3 crede
 (``CredentialError``), 4 validation (``RequestValidationError``), 5 SAT status
 (``SatStatusError``), 6 SOAP fault or HTTP error (``SatHTTPError``), 7 transport or timeout
 (``SatTransportError``), 8 package transfer (``PackageTransferError``), 9 package read
-(``PackageError``), 10 local file (``OSError``), 130 interrupted.
+(``PackageError``), 10 local file (``OSError``), 11 sync still waiting for SAT (run it again
+later), 12 sync finished with failures, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -31,10 +34,12 @@ import click
 
 from ..errors import SatError
 from .commands import auth, download, verify
+from .demo import demo
 from .exit_codes import EXIT_CODES, INTERRUPTED, describe, describe_click, exit_code_of
 from .fake_sat import fake_sat
 from .read import read
 from .request import request
+from .sync import sync
 from .wsdl import wsdl
 
 
@@ -51,6 +56,8 @@ cli.add_command(request)
 cli.add_command(verify)
 cli.add_command(download)
 cli.add_command(read)
+cli.add_command(sync)
+cli.add_command(demo)
 
 __all__ = ["EXIT_CODES", "cli", "main"]
 
@@ -58,7 +65,7 @@ __all__ = ["EXIT_CODES", "cli", "main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return INTERRUPTED
@@ -68,4 +75,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SatError, OSError) as error:
         click.echo(f"error: {describe(error)}", err=True)
         return exit_code_of(error)
-    return 0
+    # click returns the code of ``click.exceptions.Exit`` (e.g. sync's 11 and 12).
+    return code if isinstance(code, int) else 0
