@@ -52,8 +52,14 @@ class StreamedPackage:
     sha256: str | None
 
 
-def _damaged_name(destino: Path) -> Path:
-    return destino.with_name(destino.name + ".damaged")
+def free_damaged_name(destino: Path) -> Path:
+    """``<destino>.damaged``, or ``.damaged.2``, ``.3``… so that no earlier copy is replaced."""
+    candidate = destino.with_name(destino.name + ".damaged")
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = destino.with_name(f"{destino.name}.damaged.{number}")
+    return candidate
 
 
 class _Answer:
@@ -194,7 +200,7 @@ def _keep_damaged(temporary: Path, destino: Path, size: int) -> Path | None:
     if size == 0:
         temporary.unlink(missing_ok=True)
         return None
-    kept = _damaged_name(destino)
+    kept = free_damaged_name(destino)
     os.replace(temporary, kept)
     return kept
 

@@ -17,10 +17,8 @@ Rules it keeps, whatever happens:
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time
-import zipfile
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -30,20 +28,16 @@ from pathlib import Path
 from ..client import SatClient
 from ..codes import CodEstatus, EstadoSolicitud, TipoSolicitud
 from ..errors import (
-    PackageTransferError,
     RequestValidationError,
-    SatHTTPError,
-    SatResponseError,
-    SatTransportError,
 )
 from ..models import SolicitaDescargaResult
 from .crashpoints import crashpoint
+from .downloads import UNCERTAIN, Downloads
 from .events import EventSink, SyncEvent, SyncSummary, ignore
 from .plan import Period, SyncJob, estado_for, months
-from .store import PackageRow, RequestRow, SyncStore
+from .store import RequestRow, SyncStore
 
-#: Answers that say SAT may or may not have acted: the request is "unconfirmed".
-_UNCERTAIN = (SatTransportError, SatHTTPError, SatResponseError)
+_UNCERTAIN = UNCERTAIN
 _RETRY_CODES = (CodEstatus.ERROR_NO_CONTROLADO, CodEstatus.ERROR_INTERNO)
 
 
@@ -94,6 +88,7 @@ class SyncEngine:
         self._attempts: dict[str, int] = {}
         self._not_before: dict[str, float] = {}
         self._errors: dict[str, int] = {}
+        self.downloads = Downloads(client, self.store, self.output, self.concurrency, on_event)
 
     def close(self) -> None:
         self.store.close()
@@ -108,14 +103,14 @@ class SyncEngine:
                 "build the client with the matching Endpoints"
             )
         self._plan(job)
-        self._remove_stale_parts()
+        self.downloads.remove_stale_parts()
         deadline = time.monotonic() + self.max_wait.total_seconds()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="sat-download") as pool:
             running: dict[Future[None], str] = {}
             while True:
                 self._submit_all()
                 self._poll_due()
-                self._start_downloads(pool, running)
+                self.downloads.start(pool, running)
                 if running:
                     done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -327,79 +322,6 @@ class SyncEngine:
         period = Period(row.period_start, row.period_end)
         return self.output / self.service / row.direction / row.kind.lower() / period.label
 
-    # -- Descarga -------------------------------------------------------------------------------
-
-    def _start_downloads(self, pool: ThreadPoolExecutor, running: dict[Future[None], str]) -> None:
-        busy = set(running.values())
-        for package in self.store.packages("pending", "downloading"):
-            if len(running) >= self.concurrency:
-                return
-            if package.id_paquete in busy or package.downloads_used >= 2:
-                if package.downloads_used >= 2 and package.id_paquete not in busy:
-                    self._package_failed(package, _exhausted(package))
-                continue
-            running[pool.submit(self._download, package)] = package.id_paquete
-
-    def _download(self, package: PackageRow) -> None:
-        if package.path.exists():
-            checked = _checked(package.path)
-            if checked is not None:  # a previous run got it and died before writing it down
-                self._downloaded(package, *checked)
-                return
-            package.path.replace(package.path.with_name(package.path.name + ".damaged"))
-        used = self.store.start_download(package.id_paquete, self._now())
-        crashpoint("download")
-        self.emit(SyncEvent("download-started", package.id_paquete, id_paquete=package.id_paquete))
-        try:
-            result = self.client.descargar(
-                package.id_paquete, destino=package.path, progress=self._progress
-            )
-        except (PackageTransferError, *_UNCERTAIN) as error:
-            status = "pending" if used < 2 else "failed"
-            self.store.update_package(
-                package.id_paquete, self._now(), status=status, error=str(error)
-            )
-            self.emit(
-                SyncEvent("retrying" if used < 2 else "failed", package.id_paquete, str(error))
-            )
-            return
-        code = result.cod_estatus
-        if result.is_accepted and result.path is not None:
-            crashpoint("downloaded")
-            self._downloaded(package, result.sha256 or "", result.size)
-        elif code == CodEstatus.PAQUETE_VENCIDO:
-            self.store.update_package(package.id_paquete, self._now(), status="expired")
-            self.emit(SyncEvent("expired", package.id_paquete, result.mensaje))
-        elif code in _RETRY_CODES and used < 2:
-            self.store.update_package(package.id_paquete, self._now(), status="pending")
-        else:
-            self._package_failed(package, f"SAT answered {int(code)} {result.mensaje}")
-
-    def _progress(self, size: int) -> None:
-        crashpoint("mid-download")
-        self.emit(SyncEvent("download-progress", "", size=size))
-
-    def _downloaded(self, package: PackageRow, sha256: str, size: int) -> None:
-        self.store.update_package(
-            package.id_paquete,
-            self._now(),
-            status="downloaded",
-            sha256=sha256,
-            size=size,
-            error=None,
-        )
-        self.emit(
-            SyncEvent("downloaded", str(package.path), id_paquete=package.id_paquete, size=size)
-        )
-
-    def _package_failed(self, package: PackageRow, reason: str) -> None:
-        self.store.update_package(package.id_paquete, self._now(), status="failed", error=reason)
-        self.emit(SyncEvent("failed", package.id_paquete, reason, id_paquete=package.id_paquete))
-
-    def _remove_stale_parts(self) -> None:
-        for part in self.output.glob(f"{self.service}/**/.*.part"):
-            part.unlink(missing_ok=True)
-
     # -- summary --------------------------------------------------------------------------------
 
     def summary(self) -> SyncSummary:
@@ -432,24 +354,3 @@ def _subject(row: RequestRow | dict[str, object]) -> str:
         period = Period(row["period_start"], row["period_end"])  # type: ignore[arg-type]
         return f"{row['direction']} {str(row['kind']).lower()} {period.label}"
     return f"{row.direction} {row.kind.lower()} {Period(row.period_start, row.period_end).label}"
-
-
-def _exhausted(package: PackageRow) -> str:
-    kept = package.path.with_name(package.path.name + ".damaged")
-    where = f"; what arrived is in {kept}" if kept.exists() else ""
-    return f"both of the package's downloads were used without a whole copy{where}"
-
-
-def _checked(path: Path) -> tuple[str, int] | None:
-    """(sha256, size) of a ZIP that passes its CRC checks, or None."""
-    try:
-        with zipfile.ZipFile(path) as package:
-            if package.testzip() is not None:
-                return None
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest(), path.stat().st_size

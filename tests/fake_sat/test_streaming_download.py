@@ -94,3 +94,18 @@ def test_a_token_refused_while_streaming_is_renewed(
     sat.advance(timedelta(minutes=6))
     result = client.descargar(id_paquete, destino=tmp_path / "p.zip").raise_for_status()
     assert result.path is not None and result.path.exists()
+
+
+def test_two_broken_transfers_keep_both_copies(
+    client: SatClient, sat: FakeSat, tmp_path: Path
+) -> None:
+    id_paquete = package_id(client)
+    destino = tmp_path / "out" / "paquete.zip"
+    sat.faults.add("Descargar", "reset", times=2)
+    for _ in range(2):
+        with pytest.raises(PackageTransferError):
+            client.descargar(id_paquete, destino=destino)
+    kept = sorted(path.name for path in destino.parent.iterdir())
+    assert kept == ["paquete.zip.damaged", "paquete.zip.damaged.2"]
+    with pytest.raises(DownloadLimitError):
+        client.descargar(id_paquete, destino=destino).raise_for_status()
