@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -38,6 +39,13 @@ def fake_sat() -> None:
     show_default=True,
     help="Verifications a request stays Aceptada/En proceso before it is Terminada.",
 )
+@click.option("--token-lifetime", default=300.0, show_default=True, help="Seconds a token lives.")
+@click.option(
+    "--max-per-package",
+    default=20_000,
+    show_default=True,
+    help="XML documents per package (metadata: 1,000,000).",
+)
 @click.option("--fault-rate", default=0.0, show_default=True, help="Share of calls that fail.")
 @click.option(
     "--fault-kinds",
@@ -55,6 +63,8 @@ def serve(
     seed: int,
     documents_per_day: float,
     verifications_until_ready: int,
+    token_lifetime: float,
+    max_per_package: int,
     fault_rate: float,
     fault_kinds: str,
     fault_seed: int,
@@ -78,7 +88,11 @@ def serve(
         admin=admin,
         seed=seed,
         documents_per_day=documents_per_day,
-        config=LedgerConfig(verifications_until_ready=verifications_until_ready),
+        config=LedgerConfig(
+            verifications_until_ready=verifications_until_ready,
+            max_xml_per_package=max_per_package,
+        ),
+        token_lifetime=timedelta(seconds=token_lifetime),
         faults=faults,
     )
     stopped = threading.Event()
