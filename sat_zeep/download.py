@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 import re
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +31,14 @@ from lxml import etree
 
 from .errors import PackageTransferError, SatResponseError
 from .namespaces import DESCARGA_MASIVA
+from .zipcheck import ZipStreamCheck
 
 #: Bytes read from the network at a time (small enough to find ``<Paquete>`` in the first).
 CHUNK = 1 << 18
 #: How much of an answer may come before ``<Paquete>``: the header is a few hundred bytes.
 MAX_PREFIX = 1 << 20
 _PAQUETE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Paquete(?:\s[^>]*)?>")
-_WHITESPACE = re.compile(rb"\s+")
+_WHITESPACE = b" \t\r\n"
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def save_package(
         prefix=f".{destino.name}.", suffix=".part", dir=destino.parent
     )
     temporary = Path(temporary_name)
-    digest = hashlib.sha256()
+    check = ZipStreamCheck()
     size = 0
     try:
         with os.fdopen(handle, "wb") as output:
@@ -123,12 +122,12 @@ def save_package(
             while True:
                 end = rest.find(b"<")
                 text = rest if end < 0 else rest[:end]
-                carry += _WHITESPACE.sub(b"", text)
+                carry += text.translate(None, _WHITESPACE)
                 usable = len(carry) - len(carry) % 4
                 if usable:
                     data = base64.b64decode(carry[:usable], validate=True)
                     output.write(data)
-                    digest.update(data)
+                    check.feed(data)
                     size += len(data)
                     carry = carry[usable:]
                     if progress is not None:
@@ -147,8 +146,9 @@ def save_package(
                 parser.close()
             except etree.XMLSyntaxError:
                 raise _Broken("the envelope does not close properly after the package") from None
-        _check_zip(temporary)
+        sha256 = check.finish(temporary)
     except (_Broken, binascii.Error, requests.RequestException, zipfile.BadZipFile) as error:
+        check.close()
         kept = _keep_damaged(temporary, destino, size)
         raise PackageTransferError(
             _transfer_message(id_paquete, error, size, kept),
@@ -157,10 +157,11 @@ def save_package(
             kept=str(kept) if kept else None,
         ) from None
     except BaseException:
+        check.close()
         temporary.unlink(missing_ok=True)
         raise
     os.replace(temporary, destino)
-    return StreamedPackage(respuesta, destino, size, digest.hexdigest())
+    return StreamedPackage(respuesta, destino, size, sha256)
 
 
 class _Broken(Exception):
@@ -183,17 +184,6 @@ def _respuesta(parser: etree.XMLPullParser, response: requests.Response) -> dict
         "Descargar: SAT's answer carries a package but no 'respuesta' header with its status",
         url=response.url,
     )
-
-
-def _check_zip(path: Path) -> None:
-    """Read the central directory and every entry's CRC; raise ``BadZipFile`` if damaged."""
-    try:
-        with zipfile.ZipFile(path) as package:
-            bad = package.testzip()
-    except (zlib.error, EOFError, OSError, NotImplementedError) as error:
-        raise zipfile.BadZipFile(f"an entry cannot be read: {error}") from None
-    if bad is not None:
-        raise zipfile.BadZipFile(f"entry {bad!r} fails its CRC check")
 
 
 def _keep_damaged(temporary: Path, destino: Path, size: int) -> Path | None:
