@@ -17,6 +17,7 @@ typing altogether and yields lists of strings.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,8 +32,8 @@ from .metadata_rows import (
     normalize,
     row_builder,
 )
-from .rows import iter_table
-from .zipsafe import PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
+from .rows import read_lines, table_from_lines
+from .zipsafe import READ_ERRORS, PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
 
 __all__ = [
     "RawTable",
@@ -77,11 +78,19 @@ def iter_raw_rows(
     """The fastest path: every data row of every metadata (non-terceros) entry, as strings.
 
     Rows are aligned with their entry's header (trailing ``~`` dropped, split names rejoined);
-    headers are not yielded: use ``iter_raw_tables`` to see them.
+    headers are not yielded: use ``iter_raw_tables`` to see them. Nothing is read before the
+    first row is asked for.
     """
+    # chain.from_iterable: no Python frame of ours between the row reader and the caller.
+    return itertools.chain.from_iterable(_raw_rows(source, strict, limits))
+
+
+def _raw_rows(
+    source: PackageSource, strict: bool, limits: ZipLimits | None
+) -> Iterator[Iterator[list[str]]]:
     for table in iter_raw_tables(source, strict=strict, limits=limits):
         if not table.is_terceros:
-            yield from table.rows
+            yield table.rows
 
 
 def iter_metadata(
@@ -141,23 +150,21 @@ def _table(package: SafeZip, entry: PackageEntry, strict: bool) -> RawTable:
         _report(package, entry, f"line {number}", problem, strict)
 
     stream = package.open(entry)
-    try:
-        header, rows = iter_table(stream, bad_row)
-    except UnicodeDecodeError as error:
-        stream.close()
-        raise _not_utf8(package, entry, error) from None
-    return RawTable(entry.name, header, _guarded(package, entry, rows, stream))
+    lines = _guarded(package, entry, read_lines(stream, entry.size), stream)
+    header, rows = table_from_lines(lines, bad_row)
+    return RawTable(entry.name, header, rows)
 
 
 def _guarded(
-    package: SafeZip, entry: PackageEntry, rows: Iterator[list[str]], stream: object
+    package: SafeZip, entry: PackageEntry, pieces: Iterator[list[str]], stream: object
 ) -> Iterator[list[str]]:
-    """``rows``, with decoding and ZIP errors turned into package errors, closing the stream."""
+    """``pieces`` (lists of lines), with decoding and ZIP errors turned into package errors,
+    closing the stream when done."""
     try:
-        yield from rows
+        yield from pieces
     except UnicodeDecodeError as error:
         raise _not_utf8(package, entry, error) from None
-    except (OSError, EOFError, ValueError) as error:
+    except READ_ERRORS as error:
         raise package.corrupt(entry.name, error) from error
     finally:
         close = getattr(stream, "close", None)

@@ -27,7 +27,7 @@ from .cfdi import iter_cfdi_summaries
 from .errors import PackageContentError, PackageWarning
 from .export import ExportFormat, export_records
 from .metadata import iter_metadata
-from .summary import CfdiSummary
+from .summary import CfdiSummary, Packed, pack_summaries, unpack_summaries
 from .zipsafe import open_package
 
 __all__ = ["export_package", "export_packages", "map_packages", "summarize_packages"]
@@ -89,15 +89,28 @@ def _rewarn(caught: _Caught) -> None:
         warnings.warn(message, category, stacklevel=3)
 
 
-def _summaries(path: Path) -> list[CfdiSummary]:
-    return list(iter_cfdi_summaries(path))
+def _packed_summaries(path: Path) -> Packed:
+    return pack_summaries(list(iter_cfdi_summaries(path)))
 
 
 def summarize_packages(
     paths: Iterable[str | os.PathLike[str]], *, workers: int | None = None
 ) -> Iterator[tuple[Path, list[CfdiSummary]]]:
-    """``(path, [CfdiSummary, …])`` for each CFDI package, in the order of ``paths``."""
-    yield from map_packages(_summaries, paths, workers=workers)
+    """``(path, [CfdiSummary, …])`` for each CFDI package, in the order of ``paths``.
+
+    Workers send each package's summaries back packed as a few strings (``pack_summaries``),
+    not as pickled dataclasses: the calling process, which shares the cores, stays cheap.
+    """
+    items = [Path(path) for path in paths]
+    if min(workers or os.cpu_count() or 1, len(items)) <= 1:
+        yield from map_packages(_summaries, items, workers=1)  # in this process: nothing to pack
+        return
+    for path, packed in map_packages(_packed_summaries, items, workers=workers):
+        yield path, unpack_summaries(packed)
+
+
+def _summaries(path: Path) -> list[CfdiSummary]:
+    return list(iter_cfdi_summaries(path))
 
 
 def package_kind(path: str | os.PathLike[str]) -> str:

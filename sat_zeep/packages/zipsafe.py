@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -43,7 +44,13 @@ PackageSource = Union[str, "os.PathLike[str]", bytes, BinaryIO]
 
 _MB = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
+_PLAIN = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z_.-]*")
+#: What reading a damaged entry can raise (turned into ``CorruptPackageError``).
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
+_READ_ERRORS = READ_ERRORS
+_DIRECT = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_LOCAL_HEADER = 30
+_LENGTHS = struct.Struct("<HH")
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ def source_name(source: PackageSource) -> str:
 
 def check_entry_name(name: str) -> str | None:
     """Why ``name`` is unsafe as a relative path, or ``None`` if it is fine."""
+    if _PLAIN.fullmatch(name):
+        return None  # the usual "<UUID>.xml": one component, no separator, not "." or ".."
     if not name:
         return "it is empty"
     if "\x00" in name:
@@ -157,12 +166,53 @@ class SafeZip:
             raise self.corrupt(name, error) from error
 
     def read(self, entry: PackageEntry | str) -> bytes:
-        """One entry's uncompressed bytes, CRC-checked."""
+        """One entry's uncompressed bytes, CRC-checked.
+
+        Stored and deflated entries are read straight from the file at the central directory's
+        offset and inflated with ``zlib`` (no ``ZipExtFile``): the local header's signature and
+        name are checked, at most the declared size is inflated, and the length and CRC-32 must
+        match the central directory, as ``zipfile`` checks them.
+        """
         name = entry if isinstance(entry, str) else entry.name
+        info = self._archive.getinfo(name)  # KeyError for an unknown name, as zipfile's read()
         try:
-            return self._archive.read(name)
+            if info.compress_type in _DIRECT and self._archive.fp is not None:
+                return self._read_direct(info)
+            return self._archive.read(info)
         except _READ_ERRORS as error:
             raise self.corrupt(name, error) from error
+
+    def _read_direct(self, info: zipfile.ZipInfo) -> bytes:
+        fp = self._archive.fp
+        assert fp is not None
+        size, packed = info.file_size, info.compress_size
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        guess = _LOCAL_HEADER + len(name) + len(info.extra)
+        fp.seek(info.header_offset)
+        block = fp.read(guess + packed)
+        if len(block) < _LOCAL_HEADER or block[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad magic number for file header")
+        name_length, extra_length = _LENGTHS.unpack_from(block, 26)
+        start = _LOCAL_HEADER + name_length + extra_length
+        if block[_LOCAL_HEADER : _LOCAL_HEADER + name_length] != name:
+            raise zipfile.BadZipFile(
+                f"file name in directory {info.orig_filename!r} and header differ"
+            )
+        if start == guess:
+            data = block[start:]
+        else:
+            fp.seek(info.header_offset + start)
+            data = fp.read(packed)
+        if len(data) != packed:
+            raise EOFError("the entry's data is truncated")
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(data, size)  # never more than the declared size
+        if len(data) != size:
+            raise EOFError(f"the entry holds {len(data):,} bytes, not the declared {size:,}")
+        if zlib.crc32(data) != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+        return data
 
     def corrupt(self, entry: str | None, error: BaseException) -> CorruptPackageError:
         """The error to raise when reading ``entry`` failed with ``error``."""

@@ -26,6 +26,7 @@ from sat_zeep.packages import (
     iter_raw_tables,
     iter_retenciones_metadata,
 )
+from sat_zeep.packages import rows as rows_module
 from sat_zeep.testing.fake_sat.universe import Document
 
 from .conftest import make_zip
@@ -185,3 +186,35 @@ def test_non_utf8_text_is_a_clear_error() -> None:
     package = make_zip({"P_01.txt": HEADER.encode() + b"\r\nU1~PE\xd1A\r\n"})
     with pytest.raises(PackageContentError, match="not UTF-8"):
         list(iter_metadata(package))
+
+
+@pytest.mark.parametrize(
+    ("chunk", "window", "whole"), [(7, 5, 0), (64, 3, 0), (1 << 20, 11, 1 << 30)]
+)
+def test_reads_and_windows_of_any_size_give_the_same_rows(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, window: int, whole: int
+) -> None:
+    rows = [
+        row("U1", 'MARÍA "LUPITA" PEÑA') + "~",
+        row("U2", "CON\r\nCRLF"),
+        row("U3", "SERVICIOS\nSA DE CV"),
+        row("U4", "PARTIDO\r\nEN\r\nTRES") + "~",
+        row("U5"),
+    ]
+    package = make_zip({"P_01.txt": table(*rows, bom=True)})
+    expected = [r.split("~")[:12] for r in rows]
+    monkeypatch.setattr(rows_module, "CHUNK", chunk)
+    monkeypatch.setattr(rows_module, "WINDOW", window)
+    monkeypatch.setattr(rows_module, "WHOLE_READ_LIMIT", whole)
+    assert list(iter_raw_rows(package)) == expected
+
+
+def test_strict_raises_after_the_rows_before_the_bad_one() -> None:
+    package = make_zip(
+        {"P_01.txt": table(row("U1"), row("U2") + "~", row("U3") + "~x~y", row("U4"))}
+    )
+    read = []
+    with pytest.raises(MalformedRowError, match="line 4"):
+        for fields in iter_raw_rows(package, strict=True):
+            read.append(fields[0])
+    assert read == ["U1", "U2"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from sat_zeep.packages import (
     map_packages,
     summarize_packages,
 )
+from sat_zeep.packages.summary import pack_summaries, unpack_summaries
 
 from .conftest import make_zip
 
@@ -58,3 +61,14 @@ def test_export_packages(tmp_path: Path, cfdi_package: Path, metadata_package: P
         assert len(output.read_text(encoding="utf-8").splitlines()) == rows > 0
     with pytest.raises(ValueError, match="stem"):
         list(export_packages([cfdi_package, cfdi_package], tmp_path / "out"))
+
+
+def test_packed_summaries_round_trip(cfdi_package: Path, retenciones_package: Path) -> None:
+    summaries = [*iter_cfdi_summaries(cfdi_package), *iter_cfdi_summaries(retenciones_package)]
+    assert any(s.moneda is None for s in summaries) and any(s.total_retenido for s in summaries)
+    odd = dataclasses.replace(
+        summaries[0], uuid="", complementos=(), subtotal=None, nombre_receptor=None
+    )
+    for batch in ([], [odd], summaries):
+        packed = pickle.loads(pickle.dumps(pack_summaries(batch)))
+        assert unpack_summaries(packed) == batch
