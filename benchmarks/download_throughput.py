@@ -262,6 +262,14 @@ class Result:
         return int(self.figures["peak"]) - int(self.figures["rss_before"])
 
 
+def _cpu(result: Result) -> str:
+    """The client's CPU cost, when the child could measure it (not for peers' own scripts)."""
+    cpu = float(result.figures.get("cpu_seconds", 0.0))
+    if cpu <= 0:
+        return ""
+    return f"; client CPU {cpu:.2f} s = {result.mib_per_cpu_s:.0f} MiB per CPU-second"
+
+
 def run_child(
     python: str, script: Path, approach: str, spec: dict[str, Any], spec_path: Path
 ) -> dict[str, Any]:
@@ -421,9 +429,7 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
                 f"  {approach:<12} package {package}: {result.mib_per_s:8.1f} MiB/s "
                 f"({result.figures['seconds']:.2f} s), ×{ratio:.2f} of b64decode, peak RSS "
                 f"+{mib(result.growth)} over {mib(result.figures['rss_before'])}{note}"
-                f"{'' if size_ok else ' SIZE MISMATCH'}; client CPU "
-                f"{result.figures.get('cpu_seconds', 0.0):.2f} s = "
-                f"{result.mib_per_cpu_s:.0f} MiB per CPU-second"
+                f"{'' if size_ok else ' SIZE MISMATCH'}{_cpu(result)}"
             )
             results_table.append(
                 f"| {size_mib} | {approach} | {result.mib_per_s:.0f} | {ratio:.2f} | "
