@@ -22,9 +22,8 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -33,21 +32,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..fiel import Fiel
+from .certificate_profile import Kind, key_usage, subject, utc, validity
 
 __all__ = ["IssuedCredential", "TestCertificateAuthority", "ascii_digit_serial", "verify_issued_by"]
 
 DEFAULT_PASSWORD = "12345678a"
 DEFAULT_CA_NAME = "sat_zeep test CA"
-#: Validity SAT gives an e.firma; a CSD gets the same in these tests.
-DEFAULT_VALIDITY = timedelta(days=4 * 365)
 _CA_NOT_BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 _CA_NOT_AFTER = datetime(2050, 1, 1, tzinfo=timezone.utc)
 _RFC = re.compile(r"^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$")
-#: OID 2.5.4.41 (``name``), in which SAT repeats the taxpayer's name.
-_NAME_OID = x509.ObjectIdentifier("2.5.4.41")
 _SERIAL_PREFIX = "3000"  # SAT's production serials start this way too (e.g. 30001000000500003415)
-
-Kind = Literal["FIEL", "CSD"]
 
 
 def ascii_digit_serial(digits: str) -> int:
@@ -150,8 +144,8 @@ class TestCertificateAuthority:
             .issuer_name(subject)
             .public_key(public)
             .serial_number(ascii_digit_serial(_SERIAL_PREFIX + f"{secrets.randbelow(10**16):016d}"))
-            .not_valid_before(_utc(not_before) if not_before else _CA_NOT_BEFORE)
-            .not_valid_after(_utc(not_after) if not_after else _CA_NOT_AFTER)
+            .not_valid_before(utc(not_before) if not_before else _CA_NOT_BEFORE)
+            .not_valid_after(utc(not_after) if not_after else _CA_NOT_AFTER)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(
                 x509.KeyUsage(
@@ -322,19 +316,19 @@ class TestCertificateAuthority:
             raise ValueError(
                 f"{rfc!r} is not an RFC (12 characters for a company, 13 for a person)"
             )
-        start, end = _validity(not_before, not_after, expired=expired, not_yet_valid=not_yet_valid)
+        start, end = validity(not_before, not_after, expired=expired, not_yet_valid=not_yet_valid)
         key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
         public = key.public_key()
         builder = (
             x509.CertificateBuilder()
-            .subject_name(_subject(rfc, name, curp, representative_rfc, email, branch))
+            .subject_name(subject(rfc, name, curp, representative_rfc, email, branch))
             .issuer_name(self._certificate.subject)
             .public_key(public)
             .serial_number(self._serial(serial_number))
             .not_valid_before(start)
             .not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(kind), critical=True)
+            .add_extension(key_usage(kind), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self._private_key.public_key()),
@@ -378,81 +372,3 @@ class TestCertificateAuthority:
                 serial = ascii_digit_serial(_SERIAL_PREFIX + f"{secrets.randbelow(10**16):016d}")
         self._issued_serials.add(serial)
         return serial
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("certificate validity needs timezone-aware datetimes")
-    return moment.astimezone(timezone.utc)
-
-
-def _validity(
-    not_before: datetime | None,
-    not_after: datetime | None,
-    *,
-    expired: bool,
-    not_yet_valid: bool,
-) -> tuple[datetime, datetime]:
-    if expired and not_yet_valid:
-        raise ValueError("a certificate cannot be both expired and not yet valid")
-    if (expired or not_yet_valid) and (not_before or not_after):
-        raise ValueError("pass either expired/not_yet_valid or explicit not_before/not_after")
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    if expired:
-        end = now - timedelta(days=1)
-        return end - DEFAULT_VALIDITY, end
-    if not_yet_valid:
-        start = now + timedelta(days=1)
-        return start, start + DEFAULT_VALIDITY
-    start = _utc(not_before) if not_before else now - timedelta(days=1)
-    end = _utc(not_after) if not_after else start + DEFAULT_VALIDITY
-    if end <= start:
-        raise ValueError("not_after must come after not_before")
-    return start, end
-
-
-def _subject(
-    rfc: str,
-    name: str,
-    curp: str | None,
-    representative_rfc: str | None,
-    email: str,
-    branch: str | None,
-) -> x509.Name:
-    company = len(rfc) == 12
-    if company:
-        representative = (representative_rfc or "REPR800101AB1").upper()
-        person_curp = (curp or f"{representative[:10]}HDFXXX09").upper()
-        unique = f"{rfc} / {representative}"
-    else:
-        person_curp = (curp or f"{rfc[:10]}HDFXXX09").upper()
-        unique = f"{rfc} / {person_curp}"
-    attributes = [
-        x509.NameAttribute(NameOID.COMMON_NAME, name),
-        x509.NameAttribute(_NAME_OID, name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-    ]
-    if branch is not None:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, branch))
-    attributes += [
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "MX"),
-        x509.NameAttribute(NameOID.EMAIL_ADDRESS, email),
-        x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, unique),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, f" / {person_curp}"),
-    ]
-    return x509.Name(attributes)
-
-
-def _key_usage(kind: Kind) -> x509.KeyUsage:
-    fiel = kind == "FIEL"
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,  # nonRepudiation
-        key_encipherment=False,
-        data_encipherment=fiel,
-        key_agreement=fiel,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
