@@ -19,6 +19,7 @@ import base64
 import binascii
 import os
 import re
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -122,14 +123,11 @@ def save_package(
             while True:
                 end = rest.find(b"<")
                 text = rest if end < 0 else rest[:end]
-                carry += text.translate(None, _WHITESPACE)
-                usable = len(carry) - len(carry) % 4
-                if usable:
-                    data = base64.b64decode(carry[:usable], validate=True)
+                data, carry = _decode(carry + text if carry else text)
+                if data:
                     output.write(data)
                     check.feed(data)
                     size += len(data)
-                    carry = carry[usable:]
                     if progress is not None:
                         progress(len(data))
                 if end >= 0:
@@ -162,6 +160,27 @@ def save_package(
         raise
     os.replace(temporary, destino)
     return StreamedPackage(respuesta, destino, size, sha256)
+
+
+def _decode(text: bytes) -> tuple[bytes, bytes]:
+    """Decode the whole 4-character groups of ``text``; (bytes, the characters left over).
+
+    The usual text has no whitespace and is decoded in place; a chunk with line breaks (or a
+    stray character) takes the slow path, which still refuses anything outside base64.
+    """
+    usable = len(text) - len(text) % 4
+    try:
+        return _strict_base64(memoryview(text)[:usable]), text[usable:]
+    except binascii.Error:
+        compact = text.translate(None, _WHITESPACE)
+        usable = len(compact) - len(compact) % 4
+        return _strict_base64(compact[:usable]), compact[usable:]
+
+
+def _strict_base64(data: bytes | memoryview) -> bytes:
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(data, strict_mode=True)
+    return base64.b64decode(bytes(data), validate=True)  # pragma: no cover - Python 3.10
 
 
 class _Broken(Exception):
