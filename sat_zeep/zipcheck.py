@@ -40,21 +40,30 @@ class ZipStreamCheck:
 
     def __init__(self) -> None:
         self.sha256 = hashlib.sha256()
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+        self._hashing: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
         self._entries: list[tuple[str, int, int, int]] = []
         self._error: str | None = None
         self._fallback = False
-        self._thread = threading.Thread(target=self._run, name="zip-check", daemon=True)
-        self._thread.start()
+        # Two threads: the CRC check and the SHA-256 both run without the GIL most of the time.
+        self._threads = (
+            threading.Thread(target=self._run, name="zip-check", daemon=True),
+            threading.Thread(target=self._hash, name="zip-sha256", daemon=True),
+        )
+        for thread in self._threads:
+            thread.start()
 
     def feed(self, data: bytes) -> None:
-        """The next bytes of the ZIP (blocks briefly when the checker is behind)."""
+        """The next bytes of the ZIP (blocks briefly when the checkers are behind)."""
         self._chunks.put(data)
+        self._hashing.put(data)
 
     def close(self) -> None:
-        """Stop the thread without a verdict (the download failed)."""
+        """Stop the threads without a verdict (the download failed)."""
         self._chunks.put(None)
-        self._thread.join()
+        self._hashing.put(None)
+        for thread in self._threads:
+            thread.join()
 
     def finish(self, path: Path) -> str:
         """Wait for the check; raise ``zipfile.BadZipFile`` if the ZIP is damaged; the SHA-256."""
@@ -77,10 +86,13 @@ class ZipStreamCheck:
 
     # -- the checking thread ----------------------------------------------------------------
 
+    def _hash(self) -> None:
+        while (data := self._hashing.get()) is not None:
+            self.sha256.update(data)
+
     def _run(self) -> None:
         parser = _EntryParser(self._entries)
         while (data := self._chunks.get()) is not None:
-            self.sha256.update(data)
             if self._error is not None or self._fallback or parser.done:
                 continue
             try:
