@@ -73,6 +73,28 @@ def start_server(command: Sequence[str], stderr_path: Path, timeout: float = 60.
     )
 
 
+def launcher_command(
+    state: Path, *, seed: int, documents_per_day: float, padding: int, max_xml: int
+) -> list[str]:
+    """The command starting ``_fake_sat_launcher.py`` on ``state`` with one package's limits."""
+    return [
+        sys.executable,
+        str(BENCHMARKS / "_fake_sat_launcher.py"),
+        "--state-dir",
+        str(state),
+        "--seed",
+        str(seed),
+        "--documents-per-day",
+        repr(documents_per_day),
+        "--padding",
+        str(padding),
+        "--max-xml-per-request",
+        str(max_xml),
+        "--max-xml-per-package",
+        str(max_xml),
+    ]
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of ``pid`` (VmRSS of /proc/PID/status)."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:

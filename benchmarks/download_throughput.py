@@ -51,7 +51,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import BENCHMARKS, ROOT, machine_note, mib, say, start_server
+from _common import BENCHMARKS, ROOT, launcher_command, machine_note, mib, say, start_server
 
 RFC = "AAA010101AAA"
 START, END = datetime(2026, 10, 1, 0, 0, 0), datetime(2026, 10, 31, 23, 59, 59)
@@ -327,22 +327,13 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
     issued = load_or_create_ca(state).issue_fiel(RFC)
     cer, key, password = issued.write(work_dir / "fiel")
     limit = max(chosen.documents * 2, 200_000)
-    command = [
-        sys.executable,
-        str(BENCHMARKS / "_fake_sat_launcher.py"),
-        "--state-dir",
-        str(state),
-        "--seed",
-        str(options.seed),
-        "--documents-per-day",
-        repr(chosen.documents_per_day),
-        "--padding",
-        str(chosen.padding),
-        "--max-xml-per-request",
-        str(limit),
-        "--max-xml-per-package",
-        str(limit),
-    ]
+    command = launcher_command(
+        state,
+        seed=options.seed,
+        documents_per_day=chosen.documents_per_day,
+        padding=chosen.padding,
+        max_xml=limit,
+    )
     server = start_server(command, work_dir / "server.log")
     passed = True
     try:

@@ -66,6 +66,16 @@ _RFC_EXAMPLE = (
 _UUID_EXAMPLE = "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX (36 hexadecimal characters and hyphens)"
 
 
+def is_rfc(text: str) -> bool:
+    """Whether ``text`` (upper case) has an RFC's shape: letters, a valid date, homoclave."""
+    return _RFC.fullmatch(text) is not None
+
+
+def is_uuid(text: str) -> bool:
+    """Whether ``text`` is a UUID written with hyphens (a folio or an IdSolicitud)."""
+    return _UUID.fullmatch(text) is not None
+
+
 class _Checker:
     """Collects every problem of one request, then raises them together."""
 

@@ -1,13 +1,17 @@
-"""Shared fixtures: the committed test e.firma and the test CA that issued it."""
+"""Shared fixtures: the committed test e.firma and its CA, and fake SATs that trust that CA."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sat_zeep.fiel import Fiel
 from sat_zeep.testing.certificates import TestCertificateAuthority
+from sat_zeep.testing.fake_sat.server import FakeSat
 
 #: ``pytester`` runs small test suites in a subprocess (tests of our pytest plugin).
 pytest_plugins = ["pytester"]
@@ -40,3 +44,36 @@ def fiel(fixture_dir: Path) -> Fiel:
 def fresh_fiel(test_ca: TestCertificateAuthority) -> Fiel:
     """A newly issued e.firma for the same RFC as ``fiel`` but with another key."""
     return test_ca.issue_fiel(FIXTURE_RFC, name="SAT ZEEP PRUEBAS SA DE CV", key_size=2048).fiel()
+
+
+MakeSat = Callable[..., FakeSat]
+
+
+def trust_fixture_ca(state: Path) -> Path:
+    """Put the committed test CA in a fake SAT's state directory, so it trusts ``fiel``."""
+    state.mkdir(parents=True, exist_ok=True)
+    for name in ("ca.cer", "ca.pem", "ca.key"):
+        shutil.copy(FIXTURES / "efirma" / name, state / name)
+    return state
+
+
+@pytest.fixture
+def make_sat(tmp_path: Path) -> Iterator[MakeSat]:
+    """Start fake SAT servers (keyword arguments go to ``FakeSat``); all stop after the test."""
+    servers: list[FakeSat] = []
+
+    def make(**options: Any) -> FakeSat:
+        state = trust_fixture_ca(tmp_path / f"state-{len(servers)}")
+        server = FakeSat(state, **options).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sat(make_sat: MakeSat) -> FakeSat:
+    """A fake SAT with default settings, trusting the committed test CA."""
+    return make_sat()

@@ -69,7 +69,8 @@ def test_garbage_instead_of_a_zip(tmp_path: Path) -> None:
         check(b"this is not a zip file at all", tmp_path / "p.zip")
 
 
-def test_close_without_a_verdict() -> None:
+def test_close_without_a_verdict_stops_the_threads() -> None:
     checker = ZipStreamCheck()
     checker.feed(b"PK\x03\x04")
     checker.close()
+    assert not any(thread.is_alive() for thread in checker._threads)

@@ -25,7 +25,7 @@ from rich.progress import (
 from ..sync import SyncEvent
 
 #: Events that settle a request, whatever the outcome.
-_SETTLED = ("finished", "empty", "split", "failed", "expired", "refused")
+_SETTLED = ("finished", "empty", "split", "failed", "expired")
 _QUIET = ("download-progress", "download-started", "planned")
 
 

@@ -17,7 +17,7 @@ import click
 
 from ..codes import TipoSolicitud
 from ..endpoints import ServiceType
-from ..sync import SyncEngine, SyncJob, SyncSummary
+from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from .config import Taxpayer, load_config
 from .options import Settings, sat_client, sat_options
 from .progress import Reporter
@@ -116,8 +116,6 @@ def sync(
     config: Path | None,
 ) -> None:
     """Download every document of the period into --out, and resume where a run stopped."""
-    from ..sync import PollPolicy
-
     options: dict[str, Any] = {
         "concurrency": concurrency,
         "max_wait": parse_duration(max_wait),

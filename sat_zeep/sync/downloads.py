@@ -23,7 +23,8 @@ from .store import PackageRow, SyncStore
 
 #: Answers that say SAT may or may not have acted on a call.
 UNCERTAIN = (SatTransportError, SatHTTPError, SatResponseError)
-_RETRY_CODES = (CodEstatus.ERROR_NO_CONTROLADO, CodEstatus.ERROR_INTERNO)
+#: SAT codes that mean "not done, try again" (Error no controlado, error interno).
+RETRY_CODES = (CodEstatus.ERROR_NO_CONTROLADO, CodEstatus.ERROR_INTERNO)
 #: SAT's limit of downloads per package.
 DOWNLOADS_PER_PACKAGE = 2
 
@@ -93,7 +94,7 @@ class Downloads:
         elif code == CodEstatus.PAQUETE_VENCIDO:
             self.store.update_package(package.id_paquete, self._now(), status="expired")
             self.emit(SyncEvent("expired", package.id_paquete, result.mensaje))
-        elif code in _RETRY_CODES and used < DOWNLOADS_PER_PACKAGE:
+        elif code in RETRY_CODES and used < DOWNLOADS_PER_PACKAGE:
             self.store.update_package(package.id_paquete, self._now(), status="pending")
         else:
             self._failed(package, f"SAT answered {int(code)} {result.mensaje}")

@@ -22,23 +22,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..client import SatClient
+from ..client import MEXICO_TIME, SatClient
 from ..codes import CodEstatus, EstadoSolicitud, TipoSolicitud
-from ..errors import (
-    RequestValidationError,
-)
+from ..errors import RequestValidationError
 from ..models import SolicitaDescargaResult
 from .crashpoints import crashpoint
-from .downloads import UNCERTAIN, Downloads
+from .downloads import RETRY_CODES, UNCERTAIN, Downloads
 from .events import EventSink, SyncEvent, SyncSummary, ignore
 from .plan import Period, SyncJob, estado_for, months
-from .store import RequestRow, SyncStore
-
-_UNCERTAIN = UNCERTAIN
-_RETRY_CODES = (CodEstatus.ERROR_NO_CONTROLADO, CodEstatus.ERROR_INTERNO)
+from .store import OPEN_REQUESTS, RequestRow, SyncStore
 
 
 @dataclass(frozen=True)
@@ -127,13 +122,13 @@ class SyncEngine:
 
     def _plan(self, job: SyncJob) -> None:
         crashpoint("plan")
-        today = self.client.now().astimezone(timezone(timedelta(hours=-6))).date()
+        today = self.client.now().astimezone(MEXICO_TIME).date()
         for period in months(job.start, job.end, today):
             for direction in job.directions:
                 for kind in job.kinds:
                     row = self._row(direction, kind.value, period)
                     if self.store.add_request(row, self._now()):
-                        self.emit(SyncEvent("planned", _subject(row)))
+                        self.emit(SyncEvent("planned", _describe(direction, kind.value, period)))
         if job.rerequest_expired:
             for expired in self.store.requests("expired"):
                 self.store.update_request(
@@ -202,7 +197,7 @@ class SyncEngine:
         except RequestValidationError as error:
             self._fail(row, str(error))
             return
-        except _UNCERTAIN as error:
+        except UNCERTAIN as error:
             self.store.update_request(row.key, self._now(), status="unconfirmed", error=str(error))
             self._back_off(row.key)
             self.emit(SyncEvent("retrying", _subject(row), f"Solicitud unconfirmed: {error}"))
@@ -219,7 +214,7 @@ class SyncEngine:
                 error=None,
             )
             self.emit(SyncEvent("accepted", _subject(row), id_solicitud=result.id_solicitud))
-        elif result.cod_estatus in _RETRY_CODES:
+        elif result.cod_estatus in RETRY_CODES:
             # A definite "not registered": the same request may be sent again.
             self.store.update_request(
                 row.key, self._now(), status="planned", variant=variant, error=result.mensaje
@@ -263,14 +258,14 @@ class SyncEngine:
         checks = row.checks + 1
         try:
             state = self.client.verifica_solicitud_descarga(row.id_solicitud or "")
-        except _UNCERTAIN as error:
+        except UNCERTAIN as error:
             self._errors[row.key] = self._errors.get(row.key, 0) + 1
             self._later(row, checks, f"verification failed, will retry: {error}")
             return
         self._errors.pop(row.key, None)
         crashpoint("verified")
         code = state.cod_estatus
-        if code in _RETRY_CODES:
+        if code in RETRY_CODES:
             self._later(row, checks, f"SAT: {state.mensaje}")
         elif code == CodEstatus.TOPE_MAXIMO or state.codigo_estado_solicitud == 5003:
             self._split(row)
@@ -333,7 +328,7 @@ class SyncEngine:
                 summary.documents[row.kind] = summary.documents.get(row.kind, 0) + row.numero_cfdis
             if row.status in ("failed", "expired"):
                 summary.failures.append(f"{_subject(row)}: {row.error or row.status}")
-            if row.status in ("planned", "submitting", "unconfirmed", "accepted"):
+            if row.status in OPEN_REQUESTS:
                 summary.pending_at_sat += 1
         for package in self.store.packages():
             summary.packages[package.status] = summary.packages.get(package.status, 0) + 1
@@ -349,8 +344,10 @@ class SyncEngine:
         return self.client.now()
 
 
-def _subject(row: RequestRow | dict[str, object]) -> str:
-    if isinstance(row, dict):
-        period = Period(row["period_start"], row["period_end"])  # type: ignore[arg-type]
-        return f"{row['direction']} {str(row['kind']).lower()} {period.label}"
-    return f"{row.direction} {row.kind.lower()} {Period(row.period_start, row.period_end).label}"
+def _describe(direction: str, kind: str, period: Period) -> str:
+    """How events and the summary name a request: ``emitidos cfdi 2025-01-01_2025-01-31``."""
+    return f"{direction} {kind.lower()} {period.label}"
+
+
+def _subject(row: RequestRow) -> str:
+    return _describe(row.direction, row.kind, Period(row.period_start, row.period_end))

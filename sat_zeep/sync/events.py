@@ -15,9 +15,7 @@ from typing import Any
 #: Event kinds, in the order a request lives them.
 KINDS = (
     "planned",
-    "submitted",
     "accepted",
-    "refused",
     "pending",
     "finished",
     "empty",
@@ -42,6 +40,10 @@ class SyncEvent:
     id_solicitud: str | None = None
     id_paquete: str | None = None
     size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown sync event kind {self.kind!r}; one of {KINDS}")
 
     def as_json(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}

@@ -19,7 +19,6 @@ the key is encrypted PKCS#8 DER, as SAT delivers them.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..fiel import Fiel
+from ..parameters import is_rfc
 from .certificate_profile import Kind, key_usage, subject, utc, validity
 
 __all__ = ["IssuedCredential", "TestCertificateAuthority", "ascii_digit_serial", "verify_issued_by"]
@@ -40,7 +40,6 @@ DEFAULT_PASSWORD = "12345678a"
 DEFAULT_CA_NAME = "sat_zeep test CA"
 _CA_NOT_BEFORE = datetime(2020, 1, 1, tzinfo=timezone.utc)
 _CA_NOT_AFTER = datetime(2050, 1, 1, tzinfo=timezone.utc)
-_RFC = re.compile(r"^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$")
 _SERIAL_PREFIX = "3000"  # SAT's production serials start this way too (e.g. 30001000000500003415)
 
 
@@ -312,7 +311,7 @@ class TestCertificateAuthority:
         branch: str | None,
     ) -> IssuedCredential:
         rfc = rfc.strip().upper()
-        if not _RFC.match(rfc):
+        if not is_rfc(rfc):
             raise ValueError(
                 f"{rfc!r} is not an RFC (12 characters for a company, 13 for a person)"
             )

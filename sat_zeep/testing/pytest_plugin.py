@@ -25,10 +25,13 @@ _serial = itertools.count()
 
 
 def unique_rfc() -> str:
-    """An RFC of a company (12 characters) that no other call in this process returns."""
+    """A valid company RFC (12 characters) that no other call in this process returns.
+
+    The homoclave is two letters or digits and a final digit: 12,960 distinct RFCs.
+    """
     number = next(_serial)
-    suffix = "".join(_ALPHABET[(number // 36**power) % 36] for power in (2, 1, 0))
-    return f"TST010101{suffix}"
+    clave = _ALPHABET[(number // 360) % 36] + _ALPHABET[(number // 10) % 36]
+    return f"TST010101{clave}{number % 10}"
 
 
 @pytest.fixture(scope="session")

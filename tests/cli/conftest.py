@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,6 @@ from sat_zeep.testing.fake_sat.server import FakeSat
 
 START, END = "2026-10-01", "2026-10-31"
 PASSWORD_ENV = "SAT_ZEEP_PASSWORD"
-
-MakeSat = Callable[..., FakeSat]
 
 
 @dataclass(frozen=True)
@@ -46,31 +43,6 @@ def password(fixture_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     value = (fixture_dir / "efirma" / "password.txt").read_text(encoding="utf-8").strip()
     monkeypatch.setenv(PASSWORD_ENV, value)
     return value
-
-
-@pytest.fixture
-def make_sat(tmp_path: Path, fixture_dir: Path) -> Iterator[MakeSat]:
-    """Start fake SATs trusting the committed test CA; all stop after the test."""
-    servers: list[FakeSat] = []
-
-    def make(**options: Any) -> FakeSat:
-        state = tmp_path / f"state-{len(servers)}"
-        state.mkdir()
-        for name in ("ca.cer", "ca.pem", "ca.key"):
-            shutil.copy(fixture_dir / "efirma" / name, state / name)
-        server = FakeSat(state, **options).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def sat(make_sat: MakeSat) -> FakeSat:
-    """A fake SAT with default settings."""
-    return make_sat()
 
 
 @pytest.fixture

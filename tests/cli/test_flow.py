@@ -13,7 +13,8 @@ import pytest
 
 from sat_zeep.testing.fake_sat.server import FakeSat
 
-from .conftest import END, START, MakeSat, Runner
+from ..conftest import MakeSat
+from .conftest import END, START, Runner
 
 
 def _verify_until_finished(run: Runner, common: list[str], id_solicitud: str) -> dict[str, object]:

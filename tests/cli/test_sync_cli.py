@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sat_zeep.testing.fake_sat.server import FakeSat
 
-from .conftest import END, START, MakeSat, Runner
+from ..conftest import MakeSat
+from .conftest import END, START, Runner
 
 FAST = ["--poll", "0s", "--max-wait", "60s"]
 

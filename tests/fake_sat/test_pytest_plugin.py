@@ -21,9 +21,14 @@ def test_a_user_flow(fake_sat, fake_sat_client: SatClient) -> None:
     assert fake_sat.stats()["downloads"] == {state.ids_paquetes[0]: 1}
 
 
-def test_each_test_gets_its_own_taxpayer(fake_sat_fiel, fake_sat) -> None:
+def test_each_test_gets_its_own_taxpayer(fake_sat_fiel, fake_sat_client, fake_sat) -> None:
     assert fake_sat_fiel.rfc.startswith("TST")
+    assert fake_sat_client.fiel.rfc == fake_sat_fiel.rfc
     assert fake_sat.stats()["tokens_issued"] == 1
+    # The second taxpayer's RFC is as valid as the first: the client accepts it.
+    fake_sat_client.solicita_descarga_recibidos(
+        date(2026, 10, 1), date(2026, 10, 7), TipoSolicitud.METADATA
+    ).raise_for_status()
 """
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sat_zeep.testing.fake_sat.server import FakeSat
 
-from ..fake_sat.conftest import MakeSat, make_sat  # noqa: F401  (fixture re-export)
+from ..conftest import MakeSat
 
 __all__ = ["MakeSat", "documents_filed", "requests_by_criteria"]
 

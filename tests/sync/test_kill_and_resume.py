@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.fiel import Fiel
 from sat_zeep.testing.fake_sat.server import FakeSat
 
+from ..conftest import trust_fixture_ca
 from .conftest import MakeSat, documents_filed, requests_by_criteria
 
 CHILD = Path(__file__).with_name("child_sync.py")
@@ -69,13 +69,9 @@ def run_child(
 
 @pytest.fixture(scope="module")
 def baseline(
-    tmp_path_factory: pytest.TempPathFactory, fixture_dir: Path
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[tuple[str, str], set[str]]:
-    import shutil
-
-    state = tmp_path_factory.mktemp("baseline-state")
-    for name in ("ca.cer", "ca.pem", "ca.key"):
-        shutil.copy(fixture_dir / "efirma" / name, state / name)
+    state = trust_fixture_ca(tmp_path_factory.mktemp("baseline-state"))
     output = tmp_path_factory.mktemp("baseline-out")
     with FakeSat(state) as sat:
         assert run_child(sat, output) == 0
@@ -97,7 +93,6 @@ def test_killed_at_a_named_point_then_resumed(
     tmp_path: Path,
     baseline: dict[tuple[str, str], set[str]],
     crash_at: str,
-    fiel: Fiel,
 ) -> None:
     sat = make_sat()
     output = tmp_path / "out"

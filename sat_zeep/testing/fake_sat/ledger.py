@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -306,8 +306,8 @@ class Ledger:
     def _save(self) -> None:
         ledger_store.dump(
             {
-                "requests": [ledger_store.record_to_json(r) for r in self._requests.values()],
-                "packages": [ledger_store.record_to_json(p) for p in self._packages.values()],
+                "requests": [asdict(r) for r in self._requests.values()],
+                "packages": [asdict(p) for p in self._packages.values()],
                 "periods": [[list(key), count] for key, count in self._periods.items()],
                 "folios": [[*key, count] for key, count in self._folios.items()],
             },

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -69,11 +69,6 @@ def load(directory: Path) -> dict[str, Any] | None:
     if not isinstance(loaded, dict):
         raise ValueError(f"the fake SAT's ledger {path} does not hold an object")
     return loaded
-
-
-def record_to_json(record: Any) -> dict[str, Any]:
-    """A request or package record as a plain dict (its query too)."""
-    return asdict(record)
 
 
 def query_from_json(data: dict[str, Any]) -> Query:

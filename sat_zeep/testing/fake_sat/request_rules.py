@@ -19,12 +19,11 @@ from ...endpoints import ServiceType
 from ...errors import SignatureError
 from ...fiel import certificate_is_fiel, certificate_rfc
 from ...namespaces import DESCARGA_MASIVA
+from ...parameters import is_rfc, is_uuid
 from ...request_signature import verify_request
 from .authentication import issued_by_any
 from .universe import Query
 
-RFC = re.compile(r"^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3}$")
-UUID = re.compile(r"^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$")
 TIPOS_SOLICITUD = ("Metadata", "CFDI", "PDF", "PDFCOCEMA", "TXTUUIDMASIVA")
 ESTADOS = ("Todos", "Cancelado", "Vigente")
@@ -86,7 +85,7 @@ def _rfc(value: str | None, name: str, *, required: bool) -> str | None:
         if required:
             raise Refusal(301, f"XML Mal Formado: falta {name}")
         return None
-    if not RFC.match(value):
+    if not is_rfc(value):
         raise Refusal(301, f"XML Mal Formado: {name} '{value}' no es un RFC válido")
     return value
 
@@ -118,7 +117,7 @@ def read_solicitud(
     solicitante = _rfc(get("RfcSolicitante"), "RfcSolicitante", required=False) or signer
     if operation_name == "SolicitaDescargaFolio":
         folio = get("Folio") or ""
-        if not UUID.match(folio):
+        if not is_uuid(folio):
             raise Refusal(301, "XML Mal Formado: Folio debe ser un UUID")
         if solicitante != signer:
             raise Refusal(303, "Sello no corresponde con RfcSolicitante")
