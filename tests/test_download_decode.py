@@ -27,8 +27,16 @@ def test_line_breaks_are_allowed() -> None:
     assert decoded == data
 
 
-def test_a_character_outside_base64_is_refused() -> None:
+@pytest.mark.parametrize("stray", [b"*", b"\x00", b"-", b"_", b"="])
+def test_a_character_outside_base64_is_refused(stray: bytes) -> None:
+    """Not only junk: URL-safe letters and padding in the middle are refused too."""
     text = bytearray(base64.b64encode(os.urandom(300)))
-    text[100] = ord("*")
+    text[100:101] = stray
     with pytest.raises(binascii.Error):
         _decode(bytes(text))
+
+
+def test_padding_ends_the_text() -> None:
+    assert _decode(b"QUI=")[0] == b"AB"
+    with pytest.raises(binascii.Error):
+        _decode(b"QUI=QUJD")

@@ -10,11 +10,12 @@ Each function returns bytes (or, for a package, a generator of bytes) ready for 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
+
+import pybase64
 
 from ...namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV, WSSE, WSU
 from ...security_header import format_timestamp
@@ -178,7 +179,7 @@ def stream_base64(
             if corrupt and sent == 0:
                 middle = len(chunk) // 2
                 chunk = chunk[:middle] + bytes([chunk[middle] ^ 0xFF]) + chunk[middle + 1 :]
-            encoded = base64.b64encode(chunk)
+            encoded = pybase64.b64encode(chunk)
             if limit is not None and sent + len(encoded) >= limit:
                 yield encoded[: max(0, limit - sent)]
                 return
