@@ -74,3 +74,106 @@ def test_close_without_a_verdict_stops_the_threads() -> None:
     checker.feed(b"PK\x03\x04")
     checker.close()
     assert not any(thread.is_alive() for thread in checker._threads)
+
+
+@pytest.mark.parametrize("inflaters", [1, 2, 3])
+@pytest.mark.parametrize("chunk", [31, 46, 4096])
+def test_every_split_and_lane_count_passes(tmp_path: Path, inflaters: int, chunk: int) -> None:
+    """Headers cut anywhere between chunks; entries spread over 1, 2 or 3 inflating threads."""
+    data = make_zip()
+    path = tmp_path / "p.zip"
+    path.write_bytes(data)
+    checker = ZipStreamCheck(inflaters)
+    for offset in range(0, len(data), chunk):
+        checker.feed(data[offset : offset + chunk])
+    assert checker.finish(path) == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("damaged", [(3,), (4,), (4, 9)], ids=["lane-1", "lane-0", "both"])
+def test_the_first_damaged_entry_is_named_whatever_thread_found_it(
+    tmp_path: Path, damaged: tuple[int, ...]
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for index in range(12):
+            package.writestr(f"{index:02d}.xml", f"<doc n='{index}'/>".encode() * 50)
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as package:
+        infos = package.infolist()
+    for index in damaged:  # flip the CRC-32 in the local header: the data no longer matches
+        data[infos[index].header_offset + 14] ^= 0xFF
+    with pytest.raises(zipfile.BadZipFile, match=f"'{damaged[0]:02d}.xml' fails its CRC check"):
+        check(bytes(data), tmp_path / "p.zip")
+
+
+def test_an_entry_that_inflates_past_its_header_is_stopped(tmp_path: Path) -> None:
+    """A bomb whose header promises 1 MiB: refused when it passes that, not at 64 MiB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("bomb.xml", bytes(64 << 20))
+    data = bytearray(buffer.getvalue())
+    size_field = 22  # the uncompressed size in the local header of the first entry
+    data[size_field : size_field + 4] = (1 << 20).to_bytes(4, "little")
+    with pytest.raises(zipfile.BadZipFile, match="inflates to more than its header says"):
+        check(bytes(data), tmp_path / "p.zip", chunk=1 << 16)
+
+
+def test_large_entries_inflate_in_bounded_steps(tmp_path: Path) -> None:
+    body = b"<Concepto Importe='1.00'/>" * 400_000  # ~10 MiB from ~30 KiB of deflate
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("big.xml", body)
+        package.writestr("small.xml", b"<x/>")
+    data = buffer.getvalue()
+    assert check(data, tmp_path / "p.zip", chunk=4096) == hashlib.sha256(data).hexdigest()
+
+
+def test_empty_zip_and_empty_entries(tmp_path: Path) -> None:
+    for names in ([], ["empty-stored", "empty-deflated"]):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as package:
+            for name in names:
+                method = zipfile.ZIP_DEFLATED if "deflated" in name else zipfile.ZIP_STORED
+                package.writestr(name, b"", compress_type=method)
+        data = buffer.getvalue()
+        assert check(data, tmp_path / "p.zip") == hashlib.sha256(data).hexdigest()
+
+
+def test_zip64_sizes_are_checked_by_reading_the_file(tmp_path: Path) -> None:
+    """Sizes in a ZIP64 extra field: the walk hands over to zipfile, which still checks CRCs."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package,
+        package.open("a.xml", "w", force_zip64=True) as entry,
+    ):
+        entry.write(b"<a/>" * 1000)
+    data = buffer.getvalue()
+    assert check(data, tmp_path / "p.zip") == hashlib.sha256(data).hexdigest()
+    damaged = bytearray(data)
+    damaged[data.index(b"a.xml") + len("a.xml") + 20 + 2] ^= 0x55  # after the ZIP64 extra
+    with pytest.raises(zipfile.BadZipFile):
+        check(bytes(damaged), tmp_path / "p.zip")
+
+
+def test_the_walk_must_reach_the_central_directory(tmp_path: Path) -> None:
+    data = make_zip()
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        last = package.infolist()[-1]
+    cut = data[: last.header_offset + 60]  # into the last entry's data
+    path = tmp_path / "p.zip"
+    path.write_bytes(data)  # the file on disk is whole; what was fed is not
+    checker = ZipStreamCheck()
+    checker.feed(cut)
+    with pytest.raises(zipfile.BadZipFile):
+        checker.finish(path)
+
+
+def test_a_failing_thread_neither_hangs_the_download_nor_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: object, piece: memoryview, last: bool) -> None:
+        raise MemoryError("no room to inflate")
+
+    monkeypatch.setattr("sat_zeep.zipcheck._Entry.check", broken)
+    with pytest.raises(MemoryError, match="no room"):
+        check(make_zip(), tmp_path / "p.zip", chunk=64)  # far more batches than the backlog
