@@ -153,9 +153,9 @@ def save_package(
             received=size,
             kept=str(kept) if kept else None,
         ) from None
-    except BaseException:
+    except BaseException:  # Ctrl-C, or a fault in the check itself: the bytes cost a download
         check.close()
-        temporary.unlink(missing_ok=True)
+        _keep_damaged(temporary, destino, size)
         raise
     os.replace(temporary, destino)
     return StreamedPackage(respuesta, destino, size, sha256)

@@ -109,3 +109,21 @@ def test_two_broken_transfers_keep_both_copies(
     assert kept == ["paquete.zip.damaged", "paquete.zip.damaged.2"]
     with pytest.raises(DownloadLimitError):
         client.descargar(id_paquete, destino=destino).raise_for_status()
+
+
+def test_an_interrupted_download_keeps_what_arrived(client: SatClient, tmp_path: Path) -> None:
+    """Ctrl-C mid-package: the interrupt goes through, and the bytes paid for stay on disk."""
+    id_paquete = package_id(client)
+    destino = tmp_path / "out" / "paquete.zip"
+    received: list[int] = []
+
+    def interrupt(size: int) -> None:
+        received.append(size)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        client.descargar(id_paquete, destino=destino, progress=interrupt)
+    assert not destino.exists()
+    kept = destino.with_name("paquete.zip.damaged")
+    assert [path.name for path in destino.parent.iterdir()] == [kept.name]
+    assert kept.stat().st_size == sum(received) > 0
