@@ -120,7 +120,7 @@ class FakeSatApp:
             return _plain(start_response, "405 Method Not Allowed", "POST a SOAP envelope\n")
         service_type = ServiceType(kind)
         action = environ.get("HTTP_SOAPACTION", "").strip('"')
-        self.ledger.stats.calls[action.rsplit("/", 1)[-1] or "(none)"] += 1
+        self.ledger.stats.count("calls", action.rsplit("/", 1)[-1] or "(none)")
         injected = self.faults.pick(action.rsplit("/", 1)[-1])
         if injected is not None:
             early = injected.before_answer(start_response)
@@ -141,7 +141,7 @@ class FakeSatApp:
         try:
             claims = self.tokens.check(_token(environ), self.clock())
         except TokenRejected as rejected:
-            self.ledger.stats.rejections[f"token-{rejected.reason}"] += 1
+            self.ledger.stats.count("rejections", f"token-{rejected.reason}")
             return self._fault(
                 start_response,
                 responses.fault(responses.INVALID_SECURITY, responses.INVALID_SECURITY_TEXT),
@@ -166,7 +166,7 @@ class FakeSatApp:
             else:
                 return self._descargar(start_response, element, sealed.rfc, injected)
         except Refusal as refusal:
-            self.ledger.stats.rejections[str(refusal.code)] += 1
+            self.ledger.stats.count("rejections", str(refusal.code))
             answer = _refusal(name, refusal)
         if injected is not None and injected.kind == "reset":
             start_response("200 OK", [*_XML, ("Content-Length", str(len(answer)))])
@@ -181,14 +181,14 @@ class FakeSatApp:
             signer = verify_autentica(envelope, now=now, trust_anchors=self.trust_anchors)
         except AuthenticationRejected as rejected:
             logger.info("Autentica refused: %s", rejected.reason)
-            self.ledger.stats.rejections[f"autentica-{rejected.reason}"] += 1
+            self.ledger.stats.count("rejections", f"autentica-{rejected.reason}")
             return self._fault(
                 start_response,
                 responses.fault(responses.INVALID_SECURITY, responses.INVALID_SECURITY_TEXT),
                 "autentica",
             )
         token, claims = self.tokens.issue(signer.rfc, signer.serial_number, now)
-        self.ledger.stats.tokens_issued += 1
+        self.ledger.stats.bump("tokens_issued")
         return _respond(
             start_response, "200 OK", responses.autentica(token, claims.issued_at, claims.expires)
         )
@@ -207,7 +207,7 @@ class FakeSatApp:
             tipo_solicitud=tipo,
         )
         if outcome.code != 5000:
-            self.ledger.stats.rejections[str(outcome.code)] += 1
+            self.ledger.stats.count("rejections", str(outcome.code))
         record = outcome.record
         return responses.solicita(
             name,
@@ -222,7 +222,7 @@ class FakeSatApp:
         outcome = self.ledger.verify(element.get("IdSolicitud") or "", signer)
         record = outcome.record
         if record is None:
-            self.ledger.stats.rejections[str(outcome.code)] += 1
+            self.ledger.stats.count("rejections", str(outcome.code))
             return responses.verifica(
                 code=outcome.code,
                 message=outcome.message,
@@ -251,7 +251,7 @@ class FakeSatApp:
         outcome = self.ledger.download(element.get("IdPaquete") or "", signer)
         package = outcome.package
         if package is None:
-            self.ledger.stats.rejections[str(outcome.code)] += 1
+            self.ledger.stats.count("rejections", str(outcome.code))
             return _respond(
                 start_response, "200 OK", responses.descarga_refused(outcome.code, outcome.message)
             )
@@ -306,13 +306,8 @@ class FakeSatApp:
 
     def stats(self) -> dict[str, Any]:
         """Calls, rejections by code, downloads per package, tokens issued."""
-        stats = self.ledger.stats
         return {
-            "calls": dict(stats.calls),
-            "rejections": dict(stats.rejections),
-            "downloads": dict(stats.downloads),
-            "tokens_issued": stats.tokens_issued,
-            "requests_accepted": stats.requests_accepted,
+            **self.ledger.stats.snapshot(),
             "requests": [
                 {
                     key: value

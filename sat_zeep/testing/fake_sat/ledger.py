@@ -14,10 +14,10 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from . import ledger_store
 from .package_writer import (
@@ -95,15 +95,34 @@ class Outcome:
     package: PackageRecord | None = None
 
 
-@dataclass
-class Stats:
-    """Counters the admin endpoint reports."""
+CounterName = Literal["calls", "rejections", "downloads"]
+TotalName = Literal["tokens_issued", "requests_accepted"]
 
-    calls: Counter[str] = field(default_factory=Counter)
-    rejections: Counter[str] = field(default_factory=Counter)
-    downloads: Counter[str] = field(default_factory=Counter)
-    tokens_issued: int = 0
-    requests_accepted: int = 0
+
+class Stats:
+    """Counters the admin endpoint reports, updated by many request threads at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counters: dict[str, Counter[str]] = {
+            name: Counter() for name in get_args(CounterName)
+        }
+        self._totals = dict.fromkeys(get_args(TotalName), 0)
+
+    def count(self, counter: CounterName, key: str) -> None:
+        """One more ``key`` in ``counter`` (a SOAP action, a rejection code, a package id)."""
+        with self._lock:
+            self._counters[counter][key] += 1
+
+    def bump(self, total: TotalName) -> None:
+        with self._lock:
+            self._totals[total] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """``{"calls": {...}, "rejections": {...}, "downloads": {...}, "tokens_issued": n, …}``"""
+        with self._lock:
+            counters = {name: dict(counter) for name, counter in self._counters.items()}
+            return {**counters, **self._totals}
 
 
 class Ledger:
@@ -170,7 +189,7 @@ class Ledger:
                 created=now,
             )
             self._requests[record.id_solicitud] = record
-            self.stats.requests_accepted += 1
+            self.stats.bump("requests_accepted")
             self._save()
             return Outcome(5000, "Solicitud Aceptada", record=record)
 
@@ -286,7 +305,7 @@ class Ledger:
             if package.downloads >= self.config.downloads_per_package:
                 return Outcome(5008, "Máximo de descargas permitidas")
             package.downloads += 1
-            self.stats.downloads[package.id_paquete] += 1
+            self.stats.count("downloads", package.id_paquete)
             self._save()
             return Outcome(5000, "Solicitud Aceptada", package=replace(package))
 
