@@ -18,6 +18,11 @@ never from argv; ``--service``, ``--base-url``, ``--ca-bundle``, ``--token-file`
 (SOAP traffic, secrets redacted), ``--json`` (one JSON object per line).
 
 Errors print one line on stderr and exit with a non-zero code; never a traceback for a known error.
+With ``--json`` that line is a JSON object too::
+
+    {"error": "…the message…", "exit_code": 8, "family": "package transfer",
+     "type": "PackageTransferError", "id_paquete": "…", "kept": "…/X_01.zip.damaged", …}
+
 Exit codes (``EXIT_CODES``): 0 success, 1 other sat_zeep error, 2 usage, 3 credential
 (``CredentialError``), 4 validation (``RequestValidationError``), 5 SAT status
 (``SatStatusError``), 6 SOAP fault or HTTP error (``SatHTTPError``), 7 transport or timeout
@@ -28,6 +33,7 @@ later), 12 sync finished with failures, 130 interrupted.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import click
@@ -35,7 +41,14 @@ import click
 from ..errors import SatError
 from .commands import auth, download, verify
 from .demo import demo
-from .exit_codes import EXIT_CODES, INTERRUPTED, describe, describe_click, exit_code_of
+from .exit_codes import (
+    EXIT_CODES,
+    INTERRUPTED,
+    describe,
+    describe_click,
+    exit_code_of,
+    report_error,
+)
 from .fake_sat import fake_sat
 from .read import read
 from .request import request
@@ -64,16 +77,15 @@ __all__ = ["EXIT_CODES", "cli", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    args = list(argv) if argv is not None else sys.argv[1:]
+    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(args=args, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("interrupted", err=True)
-        return INTERRUPTED
+        return report_error(as_json, INTERRUPTED, "interrupted")
     except click.ClickException as error:
-        click.echo(f"error: {describe_click(error)}", err=True)
-        return error.exit_code
+        return report_error(as_json, error.exit_code, describe_click(error), error)
     except (SatError, OSError) as error:
-        click.echo(f"error: {describe(error)}", err=True)
-        return exit_code_of(error)
+        return report_error(as_json, exit_code_of(error), describe(error), error)
     # click returns the code of ``click.exceptions.Exit`` (e.g. sync's 11 and 12).
     return code if isinstance(code, int) else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 import click
@@ -81,3 +82,24 @@ def describe_click(error: click.ClickException) -> str:
     if isinstance(error, click.UsageError) and context is not None:
         text = f"{text}; see '{context.command_path} --help'"
     return text
+
+
+#: Attributes of an error worth a JSON field of their own (none of them is a secret).
+_JSON_DETAILS = ("operation", "code", "status_code", "fault_code", "id_paquete", "received", "kept")
+
+
+def report_error(as_json: bool, code: int, message: str, error: BaseException | None = None) -> int:
+    """Print the one-line error on stderr (a JSON object with ``--json``); return ``code``."""
+    if not as_json:
+        click.echo(message if code == INTERRUPTED else f"error: {message}", err=True)
+        return code
+    family = next((entry.family for entry in EXIT_CODES if entry.code == code), "other")
+    record: dict[str, object] = {"error": message, "exit_code": code, "family": family}
+    if error is not None:
+        record["type"] = type(error).__name__
+        for name in _JSON_DETAILS:
+            value = getattr(error, name, None)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                record[name] = value
+    click.echo(json.dumps(record, ensure_ascii=False, sort_keys=True), err=True)
+    return code

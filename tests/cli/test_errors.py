@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,31 @@ def test_package_transfer_error(
     line = _one_line(run("download", fiel_package, "--out", tmp_path / "out", *sat_args), 8)
     assert fiel_package in line
     assert not (tmp_path / "out" / f"{fiel_package}.zip").exists()
+
+
+def test_errors_are_json_with_json(
+    run: Runner, sat: FakeSat, sat_args: list[str], fiel_package: str, tmp_path: Path
+) -> None:
+    """Scripts that asked for JSON get the error as JSON too, with the fields they need."""
+    unknown = "0e4f2b2c-5b1d-4a6e-9f3a-2d1c0b9a8e7f"
+    status = json.loads(_one_line(run("verify", unknown, *sat_args, "--json"), 5))
+    assert status["exit_code"] == 5 and status["family"] == "SAT status"
+    assert status["type"] == "NotFoundError" and status["code"] == 5004
+    assert "SAT answered" in status["error"]
+
+    sat.faults.add("Descargar", "truncate")
+    out = tmp_path / "out"
+    transfer = json.loads(
+        _one_line(run("download", fiel_package, "--out", out, *sat_args, "--json"), 8)
+    )
+    assert transfer["id_paquete"] == fiel_package
+    assert transfer["kept"] == str(out / f"{fiel_package}.zip.damaged")
+    assert transfer["received"] > 0
+
+    usage = json.loads(_one_line(run("verify", "--json"), 2))
+    assert usage["family"] == "usage" and "--help" in usage["error"]
+    # Only an option, not an argument after "--", asks for JSON.
+    assert not _one_line(run("read", "--", "--json"), 2).startswith("{")
 
 
 def test_package_read_error(run: Runner, tmp_path: Path) -> None:
