@@ -6,7 +6,7 @@
     sat-zeep auth [SAT OPTIONS]
     sat-zeep request emitidos|recibidos --start DATE --end DATE --type metadata|cfdi [...]
     sat-zeep request folio UUID
-    sat-zeep verify ID
+    sat-zeep verify ID [--wait 30m]
     sat-zeep download ID... --out DIR
     sat-zeep read PACKAGE... --format csv|jsonl|parquet --out FILE
     sat-zeep sync --start DATE [--end DATE] --out DIR [--config FILE.toml]
@@ -27,8 +27,8 @@ Exit codes (``EXIT_CODES``): 0 success, 1 other sat_zeep error, 2 usage, 3 crede
 (``CredentialError``), 4 validation (``RequestValidationError``), 5 SAT status
 (``SatStatusError``), 6 SOAP fault or HTTP error (``SatHTTPError``), 7 transport or timeout
 (``SatTransportError``), 8 package transfer (``PackageTransferError``), 9 package read
-(``PackageError``), 10 local file (``OSError``), 11 sync still waiting for SAT (run it again
-later), 12 sync finished with failures, 130 interrupted.
+(``PackageError``), 10 local file (``OSError``), 11 still waiting for SAT (``sync`` or
+``verify --wait``: run it again later), 12 sync finished with failures, 130 interrupted.
 """
 
 from __future__ import annotations

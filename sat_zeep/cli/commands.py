@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from pathlib import Path
 
 import click
 
+from ..sync import PollPolicy
+from .durations import parse_duration
 from .options import Settings, sat_client, sat_options
 from .output import emit
+
+#: The exit code of a request SAT is still preparing when ``--wait`` runs out (as ``sync``'s).
+STILL_WAITING = 11
 
 
 @click.command()
@@ -34,11 +41,43 @@ def auth(settings: Settings) -> None:
 
 @click.command()
 @click.argument("id_solicitud", metavar="ID")
+@click.option(
+    "--wait",
+    metavar="DURATION",
+    help="Ask again, with backoff, until the request ends or DURATION (90s, 30m, 2h) passes; "
+    "still pending then: exit code 11.",
+)
+@click.option(
+    "--poll",
+    default="30s",
+    show_default=True,
+    metavar="DURATION",
+    help="With --wait: the first pause between questions (it grows to 15 minutes).",
+)
 @sat_options
-def verify(settings: Settings, id_solicitud: str) -> None:
+def verify(settings: Settings, id_solicitud: str, wait: str | None, poll: str) -> None:
     """Show how request ID is going; once finished, list its packages."""
+    deadline = None if wait is None else time.monotonic() + parse_duration(wait).total_seconds()
+    policy = PollPolicy(initial=parse_duration(poll))
+    rng = random.Random()
+    checks = 0
     with sat_client(settings) as client:
-        state = client.verifica_solicitud_descarga(id_solicitud).raise_for_status()
+        while True:
+            state = client.verifica_solicitud_descarga(id_solicitud).raise_for_status()
+            checks += 1
+            if deadline is None or not state.is_pending:
+                break
+            pause = policy.delay(checks, rng).total_seconds()
+            if time.monotonic() + pause > deadline:
+                break
+            if not settings.json:
+                estado = state.estado_solicitud
+                click.echo(
+                    f"{id_solicitud}: {estado.sat_name or estado.name}; asking again in "
+                    f"{pause:.0f} s",
+                    err=True,
+                )
+            time.sleep(pause)
     estado = state.estado_solicitud
     emit(
         settings.json,
@@ -57,6 +96,8 @@ def verify(settings: Settings, id_solicitud: str) -> None:
         f"{state.numero_cfdis} documents, {len(state.ids_paquetes)} packages"
         + "".join(f"\n  {package}" for package in state.ids_paquetes),
     )
+    if deadline is not None and state.is_pending:
+        raise click.exceptions.Exit(STILL_WAITING)
 
 
 def _sha256(path: Path) -> str:

@@ -9,7 +9,7 @@ Exit codes: 0 complete, 11 still being prepared by SAT (run later), 12 something
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +19,12 @@ from ..codes import TipoSolicitud
 from ..endpoints import ServiceType
 from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from .config import Taxpayer, load_config
+from .durations import parse_duration
 from .options import Settings, sat_client, sat_options
 from .progress import Reporter
 
 COMPLETE, PENDING, FAILED = 0, 11, 12
 _KINDS = {"metadata": TipoSolicitud.METADATA, "cfdi": TipoSolicitud.CFDI}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``2h`` or plain seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
-    try:
-        if text[-1:] in units:
-            return timedelta(seconds=float(text[:-1]) * units[text[-1]])
-        return timedelta(seconds=float(text))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 30m or 2h") from None
 
 
 def run_sync(
