@@ -139,7 +139,7 @@ class _Checker:
         start = self.fecha("FechaInicial", inicial, end=False)
         stop = self.fecha("FechaFinal", final, end=True)
         today = today.date() if isinstance(today, datetime) else today
-        earliest = datetime.combine(_years_before(today, YEARS_AVAILABLE), _START_OF_DAY)
+        earliest = earliest_start(today)
         latest = datetime.combine(today, _END_OF_DAY)
         if start is not None and stop is not None and start >= stop:
             self.add(
@@ -396,6 +396,11 @@ def _enum_hint(value: object, kind: type[enum.Enum]) -> str:
         if text in (str(member.value).casefold(), member.name.casefold()):
             return f"; did you mean {member.value!r}?"
     return ""
+
+
+def earliest_start(today: date) -> datetime:
+    """The oldest ``FechaInicial`` SAT accepts on ``today``: ``YEARS_AVAILABLE`` years back."""
+    return datetime.combine(_years_before(today, YEARS_AVAILABLE), _START_OF_DAY)
 
 
 def _years_before(day: date, years: int) -> date:

@@ -9,7 +9,8 @@ Rules it keeps, whatever happens:
 
 - A Solicitud is recorded before it is sent. If its answer is lost (a crash, a timeout, an HTTP
   error) SAT may hold it, so it is never sent again as it was: the next attempt starts one second
-  earlier (a different request for SAT, covering a superset), which avoids 5002 and 5005.
+  earlier (a different request for SAT, covering a superset), which avoids 5002 and 5005; at the
+  six-year edge, where an earlier start is refused, it ends one second later instead.
 - A download is counted before it is sent, so no package is ever asked for a third time.
   A package already in place is checked, not downloaded again.
 - 5003 (too many documents) halves the period and asks again; 5004 means nothing to download.
@@ -29,6 +30,7 @@ from ..client import MEXICO_TIME, SatClient
 from ..codes import CodEstatus, EstadoSolicitud, TipoSolicitud
 from ..errors import RequestValidationError
 from ..models import SolicitaDescargaResult
+from ..parameters import earliest_start
 from .crashpoints import crashpoint
 from .downloads import RETRY_CODES, UNCERTAIN, Downloads
 from .events import EventSink, SyncEvent, SyncSummary, ignore
@@ -191,9 +193,9 @@ class SyncEngine:
             variant += 1
         self.store.update_request(row.key, self._now(), status="submitting", variant=variant)
         crashpoint("submit")
-        start = row.period_start - timedelta(seconds=variant)
+        start, end = self._varied_period(row, variant)
         try:
-            result = self._solicita(row, start)
+            result = self._solicita(row, start, end)
         except RequestValidationError as error:
             self._fail(row, str(error))
             return
@@ -225,16 +227,25 @@ class SyncEngine:
             self.store.update_request(row.key, self._now(), codigo=int(result.cod_estatus))
             self._fail(row, f"SAT refused the request: {int(result.cod_estatus)} {result.mensaje}")
 
-    def _solicita(self, row: RequestRow, start: datetime) -> SolicitaDescargaResult:
+    def _varied_period(self, row: RequestRow, variant: int) -> tuple[datetime, datetime]:
+        """The period of attempt ``variant``: ``variant`` seconds wider than planned.
+
+        It starts earlier, unless that is older than SAT serves (a period at the six-year edge);
+        then it ends later instead.
+        """
+        shift = timedelta(seconds=variant)
+        if row.period_start - shift >= earliest_start(self._now().date()):
+            return row.period_start - shift, row.period_end
+        return row.period_start, row.period_end + shift
+
+    def _solicita(self, row: RequestRow, start: datetime, end: datetime) -> SolicitaDescargaResult:
         kind = TipoSolicitud(row.kind)
         estado = estado_for(row.direction, kind)
         if row.direction == "emitidos":
             return self.client.solicita_descarga_emitidos(
-                start, row.period_end, kind, estado_comprobante=estado
+                start, end, kind, estado_comprobante=estado
             )
-        return self.client.solicita_descarga_recibidos(
-            start, row.period_end, kind, estado_comprobante=estado
-        )
+        return self.client.solicita_descarga_recibidos(start, end, kind, estado_comprobante=estado)
 
     def _fail(self, row: RequestRow, reason: str) -> None:
         self.store.update_request(row.key, self._now(), status="failed", error=reason)

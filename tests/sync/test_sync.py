@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sat_zeep.codes import TipoSolicitud
 from sat_zeep.endpoints import ServiceType
 from sat_zeep.fiel import Fiel
+from sat_zeep.parameters import earliest_start
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob, SyncSummary
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
@@ -125,3 +126,21 @@ def test_stuck_requests_are_resumed_by_a_later_run(
     second = sync(sat, fiel, tmp_path / "out")
     assert second.complete, second
     assert sum(requests_by_criteria(sat).values()) == submitted  # nothing asked again
+
+
+def test_an_unconfirmed_request_at_the_six_year_edge_ends_a_second_later(
+    make_sat: MakeSat, fiel: Fiel, tmp_path: Path
+) -> None:
+    """Its retry cannot start a second earlier (SAT refuses that), so it ends a second later."""
+    sat = make_sat()
+    with sat.client(fiel) as client:
+        edge = earliest_start(client.now().date())
+    job = SyncJob(edge.date(), edge.date() + timedelta(days=2), directions=("emitidos",))
+    job = replace(job, kinds=(TipoSolicitud.METADATA,))
+    sat.faults.add("SolicitaDescargaEmitidos", "reset")  # SAT registers it; the answer is lost
+    summary = sync(sat, fiel, tmp_path / "out", job)
+    assert summary.complete, summary
+    lost, retry = (record.query for record in sat.ledger.requests())
+    planned_end = datetime.combine(edge.date() + timedelta(days=2), time(23, 59, 59))
+    assert (lost.start, lost.end) == (edge, planned_end)
+    assert (retry.start, retry.end) == (edge, planned_end + timedelta(seconds=1))
