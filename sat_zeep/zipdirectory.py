@@ -74,6 +74,8 @@ def read_listing(path: Path) -> Listing:
             if _FULL in (compressed, size):
                 raise UnsupportedDirectory("an entry's sizes are in a ZIP64 extra field")
             raw_name = package.read(name_length)
+            if len(raw_name) < name_length:
+                raise zipfile.BadZipFile("the central directory is cut short")
             package.seek(extra_length + comment_length, 1)
             listing.add(crc, compressed, size, raw_name)
     return listing
@@ -88,21 +90,18 @@ def _find_directory(package: BinaryIO) -> tuple[int, int]:
     if at < 0 or at + _END.size > len(tail):
         raise zipfile.BadZipFile("the ZIP has no end of central directory record")
     end_position = size - len(tail) + at
-    _, disk, first_disk, _, count, directory_size, offset, _ = _END.unpack_from(tail, at)
+    _, disk, first_disk, _, count, directory_size, _, _ = _END.unpack_from(tail, at)
     if disk or first_disk:
         raise UnsupportedDirectory("the ZIP is split over several disks")
-    if count == 0xFFFF or _FULL in (directory_size, offset):
-        if at < _END64_LOCATOR.size:
-            raise zipfile.BadZipFile("the ZIP64 end record's locator is missing")
-        signature, _, end64_offset, _ = _END64_LOCATOR.unpack_from(tail, at - _END64_LOCATOR.size)
-        if signature != b"PK\x06\x07":
-            raise zipfile.BadZipFile("the ZIP64 end record's locator is missing")
-        package.seek(end64_offset)
+    locator = at - _END64_LOCATOR.size
+    if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        # ZIP64: the real counts are in its end record, which comes just before the locator.
+        end_position -= _END64_LOCATOR.size + _END64.size
+        package.seek(max(0, end_position))
         record = package.read(_END64.size)
-        if len(record) < _END64.size or record[:4] != b"PK\x06\x06":
-            raise zipfile.BadZipFile("the ZIP64 end record is damaged")
+        if end_position < 0 or record[:4] != b"PK\x06\x06" or len(record) < _END64.size:
+            raise zipfile.BadZipFile("the ZIP64 end of central directory record is damaged")
         count, directory_size = _END64.unpack(record)[7:9]
-        end_position = end64_offset
     # Counted back from the end record, as zipfile does: data prepended to the ZIP is allowed.
     start = end_position - directory_size
     if start < 0:

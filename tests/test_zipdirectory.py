@@ -46,11 +46,17 @@ def test_the_listing_is_zipfiles(
     assert listing.same_as(zipfile_listing(data))
 
 
-def test_more_than_65535_entries_use_the_zip64_end_record(tmp_path: Path) -> None:
-    data = write_zip(tmp_path / "p.zip", 70_000)
-    assert b"PK\x06\x06" in data[-200:]
+@pytest.mark.parametrize(
+    ("entries", "prefix", "zip64"),
+    [(65_535, b"", False), (70_000, b"MZ\x90\x00" * 100, True)],
+    ids=["65535-without-zip64", "70000-zip64-with-prepended-bytes"],
+)
+def test_many_entries(tmp_path: Path, entries: int, prefix: bytes, zip64: bool) -> None:
+    """65,535 fits the classic end record; more needs ZIP64's, found relative to its locator."""
+    data = write_zip(tmp_path / "p.zip", entries, prefix=prefix)
+    assert (b"PK\x06\x06" in data[-200:]) == zip64
     listing = read_listing(tmp_path / "p.zip")
-    assert listing.count == 70_000
+    assert listing.count == entries
     assert listing.same_as(zipfile_listing(data))
 
 
@@ -67,8 +73,9 @@ def test_a_listing_that_differs_in_one_field_is_not_the_same() -> None:
         (lambda data: data[:-22], "no end of central directory"),
         (lambda data: data.replace(b"PK\x01\x02", b"PK\x01\x03", 1), "damaged record"),
         (lambda data: b"", "no end of central directory"),
+        (lambda data: data[: data.rindex(b"PK\x01\x02") + 50] + data[-22:], "central directory"),
     ],
-    ids=["no-end-record", "bad-record", "empty-file"],
+    ids=["no-end-record", "bad-record", "empty-file", "cut-short"],
 )
 def test_damage_is_a_bad_zip(
     tmp_path: Path, damage: Callable[[bytes], bytes], message: str
