@@ -62,6 +62,8 @@ class ZipStreamCheck:
     def __init__(self, inflaters: int | None = None) -> None:
         self.sha256 = hashlib.sha256()
         self._hasher = _Worker[bytes](self.sha256.update, "zip-sha256")
+        if inflaters is not None and inflaters < 1:
+            raise ValueError(f"inflaters must be at least 1, not {inflaters}")
         lanes = inflaters or default_inflaters()
         self._inflaters = [
             _Worker[list["_Segment"]](self._check_segments, f"zip-inflate-{lane}")
