@@ -6,6 +6,7 @@ import hashlib
 import io
 import random
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,29 @@ def test_a_failing_thread_neither_hangs_the_download_nor_passes(
     monkeypatch.setattr("sat_zeep.zipcheck._Entry.check", broken)
     with pytest.raises(MemoryError, match="no room"):
         check(make_zip(), tmp_path / "p.zip", chunk=64)  # far more batches than the backlog
+
+
+def _zipfile_refuses(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return package.testzip() is not None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError):
+        return True
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_whatever_zipfile_refuses_the_check_refuses_too(tmp_path: Path, seed: int) -> None:
+    """Differential: one flipped byte anywhere; the streaming check is never more lenient."""
+    rng = random.Random(seed)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for index in range(rng.randrange(1, 12)):
+            body = rng.randbytes(rng.randrange(0, 3000)) + b"<a/>" * rng.randrange(0, 2000)
+            method = rng.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+            package.writestr(f"{index}.xml", body, compress_type=method)
+    data = bytearray(buffer.getvalue())
+    assert check(bytes(data), tmp_path / "p.zip", rng.randrange(1, 5000))
+    data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+    if _zipfile_refuses(bytes(data)):
+        with pytest.raises(zipfile.BadZipFile):
+            check(bytes(data), tmp_path / "p.zip", rng.randrange(1, 5000))
