@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import random
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -175,7 +176,7 @@ def test_a_failing_thread_neither_hangs_the_download_nor_passes(
     def broken(self: object, piece: memoryview, last: bool) -> None:
         raise MemoryError("no room to inflate")
 
-    monkeypatch.setattr("sat_zeep.zipcheck._Entry.check", broken)
+    monkeypatch.setattr("sat_zeep.zipwalk.Entry.check", broken)
     with pytest.raises(MemoryError, match="no room"):
         check(make_zip(), tmp_path / "p.zip", chunk=64)  # far more batches than the backlog
 
@@ -190,17 +191,73 @@ def _zipfile_refuses(data: bytes) -> bool:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_whatever_zipfile_refuses_the_check_refuses_too(tmp_path: Path, seed: int) -> None:
-    """Differential: one flipped byte anywhere; the streaming check is never more lenient."""
+    """Differential: one flipped byte anywhere; the streaming check is never more lenient.
+
+    Odd seeds: deflated entries with data descriptors (sizes after the data), walked inline.
+    """
     rng = random.Random(seed)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        for index in range(rng.randrange(1, 12)):
-            body = rng.randbytes(rng.randrange(0, 3000)) + b"<a/>" * rng.randrange(0, 2000)
-            method = rng.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
-            package.writestr(f"{index}.xml", body, compress_type=method)
-    data = bytearray(buffer.getvalue())
+    if seed % 2:
+        data = bytearray(descriptor_zip(signature=rng.random() < 0.5, entries=rng.randrange(1, 12)))
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as package:
+            for index in range(rng.randrange(1, 12)):
+                body = rng.randbytes(rng.randrange(0, 3000)) + b"<a/>" * rng.randrange(0, 2000)
+                method = rng.choice([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+                package.writestr(f"{index}.xml", body, compress_type=method)
+        data = bytearray(buffer.getvalue())
     assert check(bytes(data), tmp_path / "p.zip", rng.randrange(1, 5000))
     data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
     if _zipfile_refuses(bytes(data)):
         with pytest.raises(zipfile.BadZipFile):
             check(bytes(data), tmp_path / "p.zip", rng.randrange(1, 5000))
+
+
+def descriptor_zip(signature: bool = True, entries: int = 30) -> bytes:
+    """Deflated entries whose CRC and sizes follow the data, as a streaming writer makes them."""
+    rng = random.Random(5)
+    local, central = bytearray(), bytearray()
+    for index in range(entries):
+        body = rng.randbytes(rng.randrange(0, 4000)) + b"<Concepto/>" * rng.randrange(0, 3000)
+        squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
+        data = squeeze.compress(body) + squeeze.flush()
+        name, crc, offset = f"{index:03d}.xml".encode(), zlib.crc32(body), len(local)
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0x8, 8, 0, 0, 0, 0, 0, len(name), 0)
+        local += name + data
+        local += (b"PK\x07\x08" if signature else b"") + struct.pack(
+            "<3L", crc, len(data), len(body)
+        )
+        central += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0x8, 8, 0, 0, crc, len(data), len(body),
+            len(name), 0, 0, 0, 0, 0, offset,
+        ) + name  # fmt: skip
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, len(central), len(local), 0
+    )
+    return bytes(local + central + end)
+
+
+@pytest.mark.parametrize("signature", [True, False], ids=["16-byte", "12-byte"])
+@pytest.mark.parametrize("chunk", [1, 5, 777, 1 << 20])
+def test_data_descriptors_are_followed_while_streaming(
+    tmp_path: Path, signature: bool, chunk: int
+) -> None:
+    data = descriptor_zip(signature)
+    assert _zipfile_refuses(data) is False
+    path = tmp_path / "p.zip"
+    path.write_bytes(data)
+    checker = ZipStreamCheck()
+    for offset in range(0, len(data), chunk):
+        checker.feed(data[offset : offset + chunk])
+    assert checker.finish(path) == hashlib.sha256(data).hexdigest()
+    assert not checker._fallback  # walked as it arrived, not read again from the file
+
+
+@pytest.mark.parametrize("where", ["data", "crc", "size"])
+def test_a_damaged_data_descriptor_entry_is_caught(tmp_path: Path, where: str) -> None:
+    data = bytearray(descriptor_zip(signature=True, entries=3))
+    descriptor = data.index(b"PK\x07\x08")
+    at = {"data": descriptor - 20, "crc": descriptor + 5, "size": descriptor + 13}[where]
+    data[at] ^= 0x20
+    with pytest.raises(zipfile.BadZipFile):
+        check(bytes(data), tmp_path / "p.zip")
