@@ -60,7 +60,7 @@ class Entry:
 
     @property
     def name(self) -> str:
-        return self.raw_name.decode("utf-8" if self._flags & _UTF8 else "cp437", "replace")
+        return _decoded(self.raw_name, self._flags)
 
     def check(self, piece: memoryview, last: bool) -> None:
         """The next piece of the entry's data; with the last, the verdict is in ``problem``."""
@@ -150,7 +150,12 @@ class InlineEntry:
         return length
 
     def _name(self) -> str:
-        return self.raw_name.decode("utf-8" if self._flags & _UTF8 else "cp437", "replace")
+        return _decoded(self.raw_name, self._flags)
+
+
+def _decoded(raw_name: bytes, flags: int) -> str:
+    """An entry name as ``zipfile`` reads it: UTF-8 when flag 0x800 says so, else CP437."""
+    return raw_name.decode("utf-8" if flags & _UTF8 else "cp437", "replace")
 
 
 def _has_zip64_extra(extra: bytes) -> bool:
