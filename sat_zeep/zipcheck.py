@@ -112,7 +112,8 @@ class ZipStreamCheck:
         try:
             with zipfile.ZipFile(path) as package:
                 bad = package.testzip()
-        except (zlib.error, EOFError, OSError, NotImplementedError) as error:
+        except (zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
+            # RuntimeError: zipfile's word for an encrypted entry (SAT never encrypts).
             raise zipfile.BadZipFile(f"an entry cannot be read: {error}") from None
         if bad is not None:
             raise zipfile.BadZipFile(f"entry {bad!r} fails its CRC check")

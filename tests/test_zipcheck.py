@@ -261,3 +261,14 @@ def test_a_damaged_data_descriptor_entry_is_caught(tmp_path: Path, where: str) -
     data[at] ^= 0x20
     with pytest.raises(zipfile.BadZipFile):
         check(bytes(data), tmp_path / "p.zip")
+
+
+def test_an_encrypted_entry_is_a_bad_zip_not_a_crash(tmp_path: Path) -> None:
+    data = bytearray(make_zip())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as package:
+        first, directory = package.infolist()[0], package.start_dir
+    assert data[directory : directory + 4] == b"PK\x01\x02"
+    for flags in (first.header_offset + 6, directory + 8):  # local header and directory record
+        data[flags] |= 0x1  # "encrypted"
+    with pytest.raises(zipfile.BadZipFile, match="cannot be read"):
+        check(bytes(data), tmp_path / "p.zip")
