@@ -105,7 +105,16 @@ def save_package(
     parser = etree.XMLPullParser(
         events=("end",), resolve_entities=False, no_network=True, load_dtd=False
     )
-    parser.feed(answer.buffer[:start])
+    head = answer.buffer[:start]
+    try:
+        parser.feed(head)
+    except etree.XMLSyntaxError as error:
+        raise SatResponseError(
+            f"Descargar: SAT's answer is not valid XML before the package ({error}); nothing "
+            "was saved. SAT may have counted this as one of the package's two downloads.",
+            raw=head,
+            url=response.url,
+        ) from None
     respuesta = _respuesta(parser, response)
     destino.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary_name = tempfile.mkstemp(

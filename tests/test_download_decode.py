@@ -1,14 +1,18 @@
-"""The base64 step of the streaming download: fast path, line breaks, leftovers, bad text."""
+"""The streaming download's pieces: base64 (fast path, line breaks, bad text) and the framing."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import os
+from pathlib import Path
 
 import pytest
+import requests
 
-from sat_zeep.download import _decode
+from sat_zeep.download import _decode, find_paquete, save_package
+from sat_zeep.errors import SatResponseError
 
 
 def test_whole_groups_decode_and_the_rest_is_carried() -> None:
@@ -40,3 +44,25 @@ def test_padding_ends_the_text() -> None:
     assert _decode(b"QUI=")[0] == b"AB"
     with pytest.raises(binascii.Error):
         _decode(b"QUI=QUJD")
+
+
+def _answer(body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response.url = 200, "https://sat.example/Descargar"
+    response.raw = io.BytesIO(body)
+    return response
+
+
+def test_a_malformed_header_before_the_package_is_a_sat_response_error(tmp_path: Path) -> None:
+    body = (
+        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
+        b'<h:respuesta xmlns:h="http://DescargaMasivaTerceros.sat.gob.mx" CodEstatus=5000/>'
+        b"</s:Header><s:Body><RespuestaDescargaMasivaTercerosSalida><Paquete>UEsFBg==</Paquete>"
+    )
+    response = _answer(body)
+    found = find_paquete(response)
+    assert found is not None
+    with pytest.raises(SatResponseError, match="not valid XML before the package") as caught:
+        save_package(response, *found, tmp_path / "p.zip", id_paquete="X_01")
+    assert b"CodEstatus=5000" in caught.value.raw
+    assert list(tmp_path.iterdir()) == []
