@@ -73,13 +73,16 @@ def start_server(command: Sequence[str], stderr_path: Path, timeout: float = 60.
     )
 
 
-def launcher_command(
+def fake_sat_command(
     state: Path, *, seed: int, documents_per_day: float, padding: int, max_xml: int
 ) -> list[str]:
-    """The command starting ``_fake_sat_launcher.py`` on ``state`` with one package's limits."""
+    """``sat-zeep fake-sat serve`` on ``state``, sized so one month is one package."""
     return [
         sys.executable,
-        str(BENCHMARKS / "_fake_sat_launcher.py"),
+        "-m",
+        "sat_zeep.cli",
+        "fake-sat",
+        "serve",
         "--state-dir",
         str(state),
         "--seed",
@@ -88,9 +91,9 @@ def launcher_command(
         repr(documents_per_day),
         "--padding",
         str(padding),
-        "--max-xml-per-request",
+        "--max-per-request",
         str(max_xml),
-        "--max-xml-per-package",
+        "--max-per-package",
         str(max_xml),
     ]
 

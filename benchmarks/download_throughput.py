@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/download_throughput.py [--sizes 10,100,1024] [--padding 262144]
 
-For each size (MiB of ZIP), a fake SAT runs in its own process (``_fake_sat_launcher.py``) with
+For each size (MiB of ZIP), a fake SAT runs in its own process (``sat-zeep fake-sat serve``) with
 ``documents_per_day`` chosen, as ``fake_sat_package_memory.py`` does, so that one month of
 emitted CFDI is ONE package of about that size. A package may be downloaded only twice (the fake
 SAT enforces it), so two requests are made for the same month, the second starting one second
@@ -51,7 +51,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import BENCHMARKS, ROOT, launcher_command, machine_note, mib, say, start_server
+from _common import BENCHMARKS, ROOT, fake_sat_command, machine_note, mib, say, start_server
 
 RFC = "AAA010101AAA"
 START, END = datetime(2026, 10, 1, 0, 0, 0), datetime(2026, 10, 31, 23, 59, 59)
@@ -327,7 +327,7 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
     issued = load_or_create_ca(state).issue_fiel(RFC)
     cer, key, password = issued.write(work_dir / "fiel")
     limit = max(chosen.documents * 2, 200_000)
-    command = launcher_command(
+    command = fake_sat_command(
         state,
         seed=options.seed,
         documents_per_day=chosen.documents_per_day,

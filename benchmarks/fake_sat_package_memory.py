@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/fake_sat_package_memory.py [--size-mb 1024] [--padding 262144]
 
-The server runs in a child process (``benchmarks/_fake_sat_launcher.py``: ``FakeSat`` with the
-padding and package limits the CLI lacks). ``documents_per_day`` is chosen so that one month of
+The server runs in a child process (``sat-zeep fake-sat serve`` with ``--padding`` and the
+package limits). ``documents_per_day`` is chosen so that one month of
 emitted CFDI fills ONE package of about ``--size-mb``: the bytes a document adds to the ZIP are
 measured by deflating a sample of real documents with that padding, then the synthetic universe
 is asked how many documents the month holds.
@@ -43,7 +43,7 @@ from _common import (
     ROOT,
     RssSampler,
     cpu_seconds,
-    launcher_command,
+    fake_sat_command,
     machine_note,
     mib,
     percentile,
@@ -210,7 +210,7 @@ def main() -> None:
     state.mkdir()
     fiel = load_or_create_ca(state).issue_fiel(RFC).fiel()
     limit = max(chosen.documents, 200_000)
-    command = launcher_command(
+    command = fake_sat_command(
         state,
         seed=options.seed,
         documents_per_day=chosen.documents_per_day,

@@ -41,11 +41,24 @@ def fake_sat() -> None:
 )
 @click.option("--token-lifetime", default=300.0, show_default=True, help="Seconds a token lives.")
 @click.option(
+    "--max-per-request",
+    default=200_000,
+    show_default=True,
+    help="XML documents one request may cover before SAT answers 5003.",
+)
+@click.option(
     "--max-per-package",
     default=20_000,
     show_default=True,
     help="XML documents per package (metadata: 1,000,000).",
 )
+@click.option(
+    "--padding",
+    default=0,
+    show_default=True,
+    help="Incompressible bytes of Addenda added to every XML document (to size packages).",
+)
+@click.option("--threads", default=16, show_default=True, help="Threads serving requests.")
 @click.option("--fault-rate", default=0.0, show_default=True, help="Share of calls that fail.")
 @click.option(
     "--fault-kinds",
@@ -64,7 +77,10 @@ def serve(
     documents_per_day: float,
     verifications_until_ready: int,
     token_lifetime: float,
+    max_per_request: int,
     max_per_package: int,
+    padding: int,
+    threads: int,
     fault_rate: float,
     fault_kinds: str,
     fault_seed: int,
@@ -88,12 +104,15 @@ def serve(
         admin=admin,
         seed=seed,
         documents_per_day=documents_per_day,
+        padding=padding,
         config=LedgerConfig(
             verifications_until_ready=verifications_until_ready,
+            max_xml_per_request=max_per_request,
             max_xml_per_package=max_per_package,
         ),
         token_lifetime=timedelta(seconds=token_lifetime),
         faults=faults,
+        threads=threads,
     )
     stopped = threading.Event()
 

@@ -19,8 +19,10 @@ from cryptography import x509
 from sat_zeep.cli import main
 from sat_zeep.client import SatClient
 from sat_zeep.endpoints import Endpoints
+from sat_zeep.errors import SatError
 from sat_zeep.fiel import Fiel
 from sat_zeep.testing.certificates import verify_issued_by
+from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 
 CLI = [sys.executable, "-m", "sat_zeep.cli"]
 
@@ -159,3 +161,26 @@ def test_the_installed_command_exists() -> None:
         [command, "fake-sat", "--help"], capture_output=True, text=True, check=True
     )
     assert "serve" in result.stdout and "issue-fiel" in result.stdout
+
+
+def test_serve_passes_package_sizing_to_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--padding, --max-per-request, --max-per-package and --threads reach FakeSat."""
+    seen: dict[str, object] = {}
+
+    class Recorder:
+        def __init__(self, state_dir: Path, **options: object) -> None:
+            seen.update(options)
+            raise SatError("recorded")  # stop before serving
+
+    # The module, not the ``fake_sat`` command that ``sat_zeep.cli`` exports under that name.
+    monkeypatch.setattr(sys.modules["sat_zeep.cli.fake_sat"], "FakeSat", Recorder)
+    state = str(tmp_path / "state")
+    options = ["--padding", "4096", "--max-per-request", "7", "--max-per-package", "3"]
+    code = main(["fake-sat", "serve", "--state-dir", state, *options, "--threads", "2"])
+    assert code == 1
+    assert seen["padding"] == 4096 and seen["threads"] == 2
+    config = seen["config"]
+    assert isinstance(config, LedgerConfig)
+    assert (config.max_xml_per_request, config.max_xml_per_package) == (7, 3)
