@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: a server subprocess, /proc readers, an RSS sampler.
+"""Helpers shared by the benchmarks: a server subprocess, /proc readers, an RSS sampler, and
+``measure`` (time and peak RSS of one call, also used by the peers' child in their own venv).
 
 Only the standard library and /proc are used (psutil is not a dependency of the project).
 """
@@ -6,15 +7,16 @@ Only the standard library and /proc are used (psutil is not a dependency of the 
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 BENCHMARKS = Path(__file__).resolve().parent
 ROOT = BENCHMARKS.parent
@@ -147,6 +149,47 @@ class RssSampler:
         """Highest RSS sampled between two ``time.monotonic()`` moments."""
         inside = [rss for moment, rss in list(self.samples) if start <= moment <= end]
         return max(inside, default=rss_bytes(self.pid))
+
+
+def status_kib(field: str) -> int:
+    """A ``/proc/self/status`` field in KiB (``VmRSS``, ``VmHWM``)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux ``clear_refs`` value 5); False if not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def measure(run: Callable[[], int]) -> dict[str, Any]:
+    """Run ``run()`` (returning the package bytes it produced) and time it, with its peak RSS."""
+    before = status_kib("VmRSS") * 1024
+    reset = reset_peak()
+    began = time.perf_counter()
+    cpu_began = time.process_time()
+    produced = run()
+    seconds = time.perf_counter() - began
+    cpu_seconds = time.process_time() - cpu_began
+    peak = status_kib("VmHWM") * 1024
+    if not reset:  # the high-water mark includes the setup: the growth is an upper bound
+        peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return {
+        "bytes": produced,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "rss_before": before,
+        "peak": peak,
+        "peak_reset": reset,
+    }
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

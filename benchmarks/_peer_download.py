@@ -2,10 +2,11 @@
 
     benchmarks/.venv-peers/bin/python benchmarks/_peer_download.py --child cfdiclient --spec F
 
-Runs in the peers venv (no sat_zeep there): only the standard library and the peer are imported.
+Runs in the peers venv (no sat_zeep there): only the standard library, the peer and ``_common``
+(standard library only) are imported.
 The spec (JSON) names the fake SAT's base URL, the e.firma files, a token obtained by the parent
 (``token``) and the package. Prints one JSON line with the same figures as
-``download_throughput.child``: bytes of package, seconds, RSS before, peak RSS (VmHWM reset).
+``download_throughput.child`` (``_common.measure``): bytes, seconds, CPU, RSS before, peak RSS.
 """
 
 from __future__ import annotations
@@ -14,39 +15,11 @@ import argparse
 import base64
 import json
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def _measure(run: Callable[[], int]) -> dict[str, Any]:
-    before = _status_kib("VmRSS") * 1024
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-            clear.write("5")
-        reset = True
-    except OSError:
-        reset = False
-    began = time.perf_counter()
-    produced = run()
-    seconds = time.perf_counter() - began
-    return {
-        "bytes": produced,
-        "seconds": seconds,
-        "rss_before": before,
-        "peak": _status_kib("VmHWM") * 1024,
-        "peak_reset": reset,
-    }
+from _common import measure
 
 
 def _descarga_url(base_url: str) -> str:
@@ -71,7 +44,7 @@ def cfdiclient_download(spec: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"refused: {answer['cod_estatus']} {answer['mensaje']}")
         return len(base64.b64decode(answer["paquete_b64"]))
 
-    return _measure(run)
+    return measure(run)
 
 
 def satcfdi_download(spec: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +70,7 @@ def satcfdi_download(spec: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"refused: {status}")
         return len(base64.b64decode(paquete))
 
-    return _measure(run)
+    return measure(run)
 
 
 def main() -> None:

@@ -36,15 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from _common import BENCHMARKS, ROOT, machine_note, mib, say
+from fake_sat_package_memory import month_query
 from lxml import etree
 
 from sat_zeep.packages import iter_cfdi_summaries, summarize_packages
 from sat_zeep.testing.fake_sat.documents import Document
 from sat_zeep.testing.fake_sat.package_writer import split_into_packages, write_cfdi_package
-from sat_zeep.testing.fake_sat.universe import Query, Universe
+from sat_zeep.testing.fake_sat.universe import Universe
 
-RFC = "AAA010101AAA"
-START, END = datetime(2026, 10, 1, 0, 0, 0), datetime(2026, 10, 31, 23, 59, 59)
 PEERS_PYTHON = BENCHMARKS / ".venv-peers" / "bin" / "python"
 TARGET_PER_CORE = 10_000
 NS = {
@@ -54,14 +53,7 @@ NS = {
 
 
 def documents(count: int, seed: int) -> list[Document]:
-    query = Query(
-        service="cfdi",
-        direction="emitidos",
-        rfc=RFC,
-        start=START,
-        end=END,
-        estado_comprobante="Todos",
-    )
+    query = month_query()
     per_day = count / 31 * 1.05
     for _ in range(3):
         counted = Universe(seed=seed, documents_per_day=per_day).count(query)

@@ -39,7 +39,6 @@ import base64
 import glob
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -51,7 +50,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import BENCHMARKS, ROOT, fake_sat_command, machine_note, mib, say, start_server
+from _common import (
+    BENCHMARKS,
+    ROOT,
+    fake_sat_command,
+    machine_note,
+    measure,
+    mib,
+    say,
+    start_server,
+)
 
 RFC = "AAA010101AAA"
 START, END = datetime(2026, 10, 1, 0, 0, 0), datetime(2026, 10, 31, 23, 59, 59)
@@ -63,46 +71,6 @@ RATIO_TARGET = 0.5
 # -- the child side --------------------------------------------------------------------------
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def _reset_peak() -> bool:
-    """Reset VmHWM to the current RSS (Linux ``clear_refs`` value 5); False if not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-            clear.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _measure(run: Any) -> dict[str, Any]:
-    """Run ``run()`` (returning the package bytes it produced) and time it, with its peak RSS."""
-    before = _status_kib("VmRSS") * 1024
-    reset = _reset_peak()
-    began = time.perf_counter()
-    cpu_began = time.process_time()
-    produced = run()
-    seconds = time.perf_counter() - began
-    cpu_seconds = time.process_time() - cpu_began
-    peak = _status_kib("VmHWM") * 1024
-    if not reset:  # the high-water mark includes the setup: the growth is an upper bound
-        peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return {
-        "bytes": produced,
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds,
-        "rss_before": before,
-        "peak": peak,
-        "peak_reset": reset,
-    }
-
-
 def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
     """One approach, in this (child) process. Prints nothing; returns the figures."""
     if approach == "b64decode":
@@ -111,7 +79,7 @@ def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
         def decode() -> int:
             return len(base64.b64decode(text))
 
-        return _measure(decode)
+        return measure(decode)
 
     import requests
     from lxml import etree
@@ -136,13 +104,13 @@ def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
 
         try:
             if not spec.get("profile"):
-                return _measure(stream)
+                return measure(stream)
             import cProfile
             import io
             import pstats
 
             profiler = cProfile.Profile()
-            figures = _measure(lambda: profiler.runcall(stream))
+            figures = measure(lambda: profiler.runcall(stream))
             report = io.StringIO()
             pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(12)
             Path(spec["work_dir"], "profile.txt").write_text(report.getvalue())
@@ -156,7 +124,7 @@ def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
             result = client.descargar(id_paquete).raise_for_status()
             return len(result.paquete or b"")
 
-        return _measure(in_memory)
+        return measure(in_memory)
 
     if approach == "raw-memory":
         from fake_sat_package_memory import capture_descargar
@@ -174,7 +142,7 @@ def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
                 raise RuntimeError("no Paquete in the answer")
             return len(base64.b64decode(paquete.text))
 
-        return _measure(raw)
+        return measure(raw)
 
     if approach == "stream-floor":
         from fake_sat_package_memory import capture_descargar
@@ -187,7 +155,7 @@ def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
             return _stream_floor(request.url, request.body, headers, destino)
 
         try:
-            return _measure(floor)
+            return measure(floor)
         finally:
             destino.unlink(missing_ok=True)
 
@@ -263,7 +231,7 @@ class Result:
 
 
 def _cpu(result: Result) -> str:
-    """The client's CPU cost, when the child could measure it (not for peers' own scripts)."""
+    """The CPU the downloading child used (its own process, all its threads)."""
     cpu = float(result.figures.get("cpu_seconds", 0.0))
     if cpu <= 0:
         return ""

@@ -37,31 +37,22 @@ import subprocess
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 
 from _common import BENCHMARKS, ROOT, machine_note, mib, say
+from fake_sat_package_memory import month_query
 
 from sat_zeep.packages import CfdiMetadata, iter_metadata, iter_raw_rows
 from sat_zeep.testing.fake_sat.documents import METADATA_COLUMNS_CFDI
-from sat_zeep.testing.fake_sat.universe import Query, Universe
+from sat_zeep.testing.fake_sat.universe import Universe
 
-RFC = "AAA010101AAA"
-START, END = datetime(2026, 10, 1, 0, 0, 0), datetime(2026, 10, 31, 23, 59, 59)
 PEERS_PYTHON = BENCHMARKS / ".venv-peers" / "bin" / "python"
 TARGET = 2.0
 
 
 def build_text(rows: int, seed: int) -> tuple[str, int]:
     """The metadata text of ``rows`` documents, and how many hold a bare LF."""
-    query = Query(
-        service="cfdi",
-        direction="emitidos",
-        rfc=RFC,
-        start=START,
-        end=END,
-        estado_comprobante="Todos",
-    )
+    query = month_query()
     per_day = rows / 31
     for _ in range(4):
         counted = Universe(seed=seed, documents_per_day=per_day).count(query)
