@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ..namespaces import DSIG
 from .errors import WsdlParseError
-from .xml import DS, PREFIXES, SOAP, SOAP12, WSDL, XS, qname
+from .xml import PREFIXES, SOAP, SOAP12, WSDL, XS, qname
 
 QName = tuple[str, str]
 
@@ -191,7 +192,7 @@ class _Walker:
     # -- schema ----------------------------------------------------------------------------
 
     def global_element(self, key: QName, where: str) -> None:
-        if key[0] == DS:
+        if key[0] == DSIG:
             return
         path = f"element:{key[1]}" if key[0] == self.tns else f"element:{self.name(key)}"
         node = self.find("element", key, where)
@@ -237,7 +238,7 @@ class _Walker:
                     self.simple_type(inline, path)
 
     def type_ref(self, key: QName, where: str) -> None:
-        if key[0] in (XS, DS):
+        if key[0] in (XS, DSIG):
             return
         path = f"type:{key[1]}" if key[0] == self.tns else f"type:{self.name(key)}"
         if path in self.visited:

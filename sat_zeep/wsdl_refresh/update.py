@@ -14,13 +14,14 @@ from pathlib import Path
 import requests
 from lxml import etree
 
+from ..namespaces import DSIG
 from ..wsdl import Service, wsdl_directory
 from .diff import compare
 from .errors import WsdlConflictError
 from .fetch import with_namespaces
 from .model import describe
 from .refresh import ServiceResult, check, vendored_contract
-from .xml import DS, SOAP, SOAP12, WSDL, WSP, WSP15, XS
+from .xml import SOAP, SOAP12, WSDL, WSP, WSP15, XS
 
 NOTE_PREFIX = " Refreshed by `sat-zeep wsdl update`"
 
@@ -101,7 +102,7 @@ def absorb(fetched: etree._Element, vendored: etree._Element, source: str) -> by
 def _keep_trimmed_xmldsig(types: etree._Element, vendored: etree._Element) -> None:
     """Replace the served xmldsig schema (or its import location) by the authored stand-in."""
     for schema in types.findall(f"{{{XS}}}schema"):
-        if schema.get("targetNamespace") == DS:
+        if schema.get("targetNamespace") == DSIG:
             types.remove(schema)
         for reference in schema.iter(f"{{{XS}}}import", f"{{{XS}}}include"):
             if "schemaLocation" in reference.attrib:
@@ -110,7 +111,7 @@ def _keep_trimmed_xmldsig(types: etree._Element, vendored: etree._Element) -> No
     if mine is None:
         return
     for schema in mine.findall(f"{{{XS}}}schema"):
-        if schema.get("targetNamespace") == DS:
+        if schema.get("targetNamespace") == DSIG:
             types.append(with_namespaces(schema, vendored.nsmap))
 
 

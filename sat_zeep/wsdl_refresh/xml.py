@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..namespaces import DSIG
 from .errors import WsdlParseError
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
 SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 XS = "http://www.w3.org/2001/XMLSchema"
-DS = "http://www.w3.org/2000/09/xmldsig#"
 WSP = "http://schemas.xmlsoap.org/ws/2004/09/policy"
 WSP15 = "http://www.w3.org/ns/ws-policy"
 
 #: Short names used in the normalised description, so reports stay readable.
-PREFIXES = {XS: "xs", DS: "ds"}
+PREFIXES = {XS: "xs", DSIG: "ds"}
 
 
 def parser() -> etree.XMLParser:

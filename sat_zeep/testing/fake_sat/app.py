@@ -28,7 +28,7 @@ from lxml import etree
 
 from ...endpoints import ServiceType
 from ...envelope import body_operation
-from ...namespaces import DESCARGA_MASIVA
+from ...namespaces import AUTENTICACION, DESCARGA_MASIVA
 from ...wsdl import Service, wsdl_path
 from . import responses
 from .authentication import AuthenticationRejected, verify_autentica
@@ -48,7 +48,7 @@ _PATHS = {
     "DescargaMasivaService.svc": Service.DESCARGA,
 }
 _ACTIONS = {
-    Service.AUTENTICACION: {"http://DescargaMasivaTerceros.gob.mx/IAutenticacion/Autentica"},
+    Service.AUTENTICACION: {f"{AUTENTICACION}/IAutenticacion/Autentica"},
     Service.SOLICITUD: {
         f"{DESCARGA_MASIVA}/ISolicitaDescargaService/SolicitaDescarga{kind}"
         for kind in ("Emitidos", "Recibidos", "Folio")
