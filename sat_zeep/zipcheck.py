@@ -30,6 +30,8 @@ from typing import Generic, TypeVar
 from .zipdirectory import UnsupportedDirectory, read_listing
 from .zipwalk import EntryWalk, Segment, Unsupported
 
+#: Bytes read at a time by ``check_zip_file``.
+_FILE_CHUNK = 1 << 20
 #: Batches (downloaded chunks) waiting per thread before ``feed`` blocks.
 _BACKLOG = 8
 
@@ -124,6 +126,22 @@ class ZipStreamCheck:
             entry.check(piece, last)
             if last and entry.problem is not None:
                 self._problems[entry.number] = entry.problem
+
+
+def check_zip_file(path: Path) -> str:
+    """The SHA-256 of the ZIP at ``path``, after the checks a download gets; ``BadZipFile`` if not.
+
+    One read of the file: for a package already on disk (a run that died before recording it).
+    """
+    check = ZipStreamCheck()
+    try:
+        with path.open("rb") as package:
+            while chunk := package.read(_FILE_CHUNK):
+                check.feed(chunk)
+    except BaseException:
+        check.close()
+        raise
+    return check.finish(path)
 
 
 class _Worker(Generic[_Item]):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.zipcheck import ZipStreamCheck
+from sat_zeep.zipcheck import ZipStreamCheck, check_zip_file
 
 
 def make_zip(streamed: bool = False) -> bytes:
@@ -272,3 +272,18 @@ def test_an_encrypted_entry_is_a_bad_zip_not_a_crash(tmp_path: Path) -> None:
         data[flags] |= 0x1  # "encrypted"
     with pytest.raises(zipfile.BadZipFile, match="cannot be read"):
         check(bytes(data), tmp_path / "p.zip")
+
+
+def test_a_zip_already_on_disk_gets_the_same_check(tmp_path: Path) -> None:
+    data = make_zip()
+    path = tmp_path / "p.zip"
+    path.write_bytes(data)
+    assert check_zip_file(path) == hashlib.sha256(data).hexdigest()
+    damaged = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        deflated = next(i for i in package.infolist() if i.compress_type == zipfile.ZIP_DEFLATED)
+    start = deflated.header_offset + 30 + len(deflated.filename.encode()) + len(deflated.extra)
+    damaged[start : start + 3] = bytes(byte ^ 0xFF for byte in damaged[start : start + 3])
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(zipfile.BadZipFile, match=r"cannot be inflated|CRC"):
+        check_zip_file(path)

@@ -7,7 +7,6 @@ died after the rename but before writing it down) is checked, not downloaded aga
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -17,6 +16,7 @@ from ..client import SatClient
 from ..codes import CodEstatus
 from ..download import free_damaged_name
 from ..errors import PackageTransferError, SatHTTPError, SatResponseError, SatTransportError
+from ..zipcheck import check_zip_file
 from .crashpoints import crashpoint
 from .events import EventSink, SyncEvent
 from .store import PackageRow, SyncStore
@@ -136,15 +136,8 @@ def _exhausted(package: PackageRow) -> str:
 
 
 def _checked(path: Path) -> tuple[str, int] | None:
-    """(sha256, size) of a ZIP that passes its CRC checks, or None."""
+    """(sha256, size) of a ZIP that passes the checks a download gets, or None."""
     try:
-        with zipfile.ZipFile(path) as package:
-            if package.testzip() is not None:
-                return None
-    except (zipfile.BadZipFile, OSError, EOFError):
+        return check_zip_file(path), path.stat().st_size
+    except (zipfile.BadZipFile, OSError):
         return None
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest(), path.stat().st_size

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import zipfile
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -11,6 +14,7 @@ from sat_zeep.endpoints import ServiceType
 from sat_zeep.fiel import Fiel
 from sat_zeep.parameters import earliest_start
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob, SyncSummary
+from sat_zeep.sync.downloads import _checked
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
@@ -144,3 +148,17 @@ def test_an_unconfirmed_request_at_the_six_year_edge_ends_a_second_later(
     planned_end = datetime.combine(edge.date() + timedelta(days=2), time(23, 59, 59))
     assert (lost.start, lost.end) == (edge, planned_end)
     assert (retry.start, retry.end) == (edge, planned_end + timedelta(seconds=1))
+
+
+def test_a_package_found_damaged_on_disk_is_not_trusted(tmp_path: Path) -> None:
+    """A deflate stream that cannot be inflated: not a crash of the sync, just "not checked"."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("a.xml", b"<a/>" * 5000)
+    data = bytearray(buffer.getvalue())
+    data[40:43] = b"\xff\xff\xff"  # inside the entry's deflate stream
+    path = tmp_path / "P_01.zip"
+    path.write_bytes(bytes(data))
+    assert _checked(path) is None
+    path.write_bytes(buffer.getvalue())
+    assert _checked(path) == (hashlib.sha256(buffer.getvalue()).hexdigest(), path.stat().st_size)
