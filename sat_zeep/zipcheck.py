@@ -30,8 +30,8 @@ from typing import Generic, TypeVar
 from .zipdirectory import UnsupportedDirectory, read_listing
 from .zipwalk import EntryWalk, Segment, Unsupported
 
-#: Bytes read at a time by ``check_zip_file``.
-_FILE_CHUNK = 1 << 20
+#: Bytes read at a time by ``check_zip_file`` (as much as a download hands over at once).
+_FILE_CHUNK = 1 << 18
 #: Batches (downloaded chunks) waiting per thread before ``feed`` blocks.
 _BACKLOG = 8
 
