@@ -13,6 +13,11 @@
     │   └── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
     ├── PackageTransferError        a package download cut short or damaged (nothing at ``destino``)
+    ├── SyncStateError              the sync's state in the output folder cannot be used
+    │   ├── StateOwnerError         it is another taxpayer's (RFC) or service's state
+    │   ├── FolderInUseError        another sync holds the folder (``pid``, ``host``, ``since``)
+    │   ├── StateDamagedError       missing, empty or corrupt beside packages: rebuild it
+    │   └── StateWriteError         it cannot be written (disk full, read-only, I/O error)
     └── SatStatusError              SAT answered, with a status code that is not success
         ├── InvalidUserError (300), MalformedRequestError (301), MalformedSealError (302),
         │   SealMismatchError (303), CertificateRevokedOrExpiredError (304),
@@ -281,3 +286,41 @@ def status_error(code: int, message: str, *, operation: str = "") -> SatStatusEr
     """The most specific ``SatStatusError`` for a SAT status code."""
     cls = STATUS_ERRORS.get(code, SatStatusError)
     return cls(code, message, operation=operation)
+
+
+class SyncStateError(SatError):
+    """The sync's state (``<out>/.sat-zeep-sync.sqlite3``) cannot be used as it is.
+
+    ``path`` is the state file or the folder it concerns. Nothing was sent to SAT.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class StateOwnerError(SyncStateError):
+    """The folder holds the state of another RFC or service (``rfc``, ``service`` recorded)."""
+
+    def __init__(self, message: str, *, path: str, rfc: str, service: str) -> None:
+        self.rfc = rfc
+        self.service = service
+        super().__init__(message, path=path)
+
+
+class FolderInUseError(SyncStateError):
+    """Another sync holds the output folder's lock: ``pid`` on ``host`` since ``since``."""
+
+    def __init__(self, message: str, *, path: str, pid: int | None, host: str, since: str) -> None:
+        self.pid = pid
+        self.host = host
+        self.since = since
+        super().__init__(message, path=path)
+
+
+class StateDamagedError(SyncStateError):
+    """The state is missing, empty or corrupt while the folder shows earlier work."""
+
+
+class StateWriteError(SyncStateError):
+    """The state cannot be written: the disk is full, the folder read-only, an I/O error."""

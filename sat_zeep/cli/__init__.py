@@ -27,8 +27,12 @@ Exit codes (``EXIT_CODES``): 0 success, 1 other sat_zeep error, 2 usage, 3 crede
 (``CredentialError``), 4 validation (``RequestValidationError``), 5 SAT status
 (``SatStatusError``), 6 SOAP fault or HTTP error (``SatHTTPError``), 7 transport or timeout
 (``SatTransportError``), 8 package transfer (``PackageTransferError``), 9 package read
-(``PackageError``), 10 local file (``OSError``), 11 still waiting for SAT (``sync`` or
-``verify --wait``: run it again later), 12 sync finished with failures, 130 interrupted.
+(``PackageError``), 10 local file (``OSError``, ``StateWriteError``: disk full, read-only),
+11 still waiting for SAT (``sync`` or ``verify --wait``: run it again later), 12 sync finished
+with failures, 13 state of another taxpayer (``StateOwnerError``), 14 folder in use
+(``FolderInUseError``: another sync holds ``--out``), 15 state missing or damaged
+(``StateDamagedError``: ``sat-zeep state rebuild``), 130 interrupted (the same command
+resumes).
 """
 
 from __future__ import annotations

@@ -9,12 +9,17 @@ import click
 
 from ..errors import (
     CredentialError,
+    FolderInUseError,
     PackageTransferError,
     RequestValidationError,
     SatError,
     SatHTTPError,
     SatStatusError,
     SatTransportError,
+    StateDamagedError,
+    StateOwnerError,
+    StateWriteError,
+    SyncStateError,
 )
 from ..packages.errors import PackageError
 
@@ -39,7 +44,14 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(7, "transport or timeout", (SatTransportError,), ""),
     ExitCode(8, "package transfer", (PackageTransferError,), ""),
     ExitCode(9, "package read", (PackageError,), ""),
-    ExitCode(10, "local file", (OSError,), "check the path and its permissions"),
+    ExitCode(
+        10, "local file", (OSError, StateWriteError), "check the path, its permissions and space"
+    ),
+    ExitCode(11, "still waiting for SAT", (), ""),
+    ExitCode(12, "sync finished with failures", (), ""),
+    ExitCode(13, "state of another taxpayer", (StateOwnerError,), ""),
+    ExitCode(14, "folder in use", (FolderInUseError,), ""),
+    ExitCode(15, "state missing or damaged", (StateDamagedError, SyncStateError), ""),
     ExitCode(1, "other sat_zeep error", (SatError,), ""),
     ExitCode(130, "interrupted", (KeyboardInterrupt,), ""),
 )
@@ -70,6 +82,8 @@ def describe(error: BaseException) -> str:
         (entry.advice for entry in EXIT_CODES if entry.errors and isinstance(error, entry.errors)),
         "",
     )
+    if isinstance(error, SyncStateError):
+        advice = ""  # its message says what to do
     if advice:
         text = f"{text}; {advice}"
     return text
@@ -85,7 +99,21 @@ def describe_click(error: click.ClickException) -> str:
 
 
 #: Attributes of an error worth a JSON field of their own (none of them is a secret).
-_JSON_DETAILS = ("operation", "code", "status_code", "fault_code", "id_paquete", "received", "kept")
+_JSON_DETAILS = (
+    "operation",
+    "code",
+    "status_code",
+    "fault_code",
+    "id_paquete",
+    "received",
+    "kept",
+    "path",
+    "pid",
+    "host",
+    "since",
+    "rfc",
+    "service",
+)
 
 
 def report_error(as_json: bool, code: int, message: str, error: BaseException | None = None) -> int:

@@ -34,6 +34,7 @@ from ..parameters import earliest_start
 from .crashpoints import crashpoint
 from .downloads import RETRY_CODES, UNCERTAIN, Downloads
 from .events import EventSink, SyncEvent, SyncSummary, ignore
+from .identity import StateOwner
 from .plan import Period, SyncJob, estado_for, months
 from .store import OPEN_REQUESTS, RequestRow, SyncStore
 
@@ -80,8 +81,8 @@ class SyncEngine:
         self.emit = on_event
         self.sleep = sleep
         self.rng = random.Random(seed)
-        self.store = SyncStore(self.output)
         self.service = client.endpoints.service.value
+        self.store = SyncStore(self.output, StateOwner(client.fiel.rfc, self.service))
         self._attempts: dict[str, int] = {}
         self._not_before: dict[str, float] = {}
         self._errors: dict[str, int] = {}

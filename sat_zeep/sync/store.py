@@ -23,6 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from . import identity, state
+from .identity import StateOwner
+from .lock import FolderLock
+
 FILE_NAME = ".sat-zeep-sync.sqlite3"
 
 _SCHEMA = """
@@ -95,6 +99,27 @@ class PackageRow:
     error: str | None
 
 
+def _open(folder: Path, path: Path, owner: StateOwner | None) -> sqlite3.Connection:
+    """The checked state database of ``folder`` (see ``state`` and ``identity``)."""
+    state.refuse_fresh_start(folder, path)
+    try:
+        db = state.connect(path)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            state.check_readable(db, path)
+            if owner is not None:
+                identity.claim(db, owner, str(folder))
+            state.back_up(db, path)
+        except BaseException:
+            db.close()
+            raise
+    except sqlite3.Error as error:
+        raise state.failure(error, path) from None
+    return db
+
+
 def _time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
@@ -102,18 +127,25 @@ def _time(value: str | None) -> datetime | None:
 class SyncStore:
     """The state database of one output folder (thread-safe; one writer at a time)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, owner: StateOwner | None = None) -> None:
+        """Lock ``folder``, open its state (refusing a damaged or foreign one), claim it."""
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / FILE_NAME
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self.folder_lock = FolderLock.acquire(folder)
+        try:
+            self._db = _open(folder, self.path, owner)
+        except BaseException:
+            self.folder_lock.release()
+            raise
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._db.close()
+        """Back the state up, close it and free the folder."""
+        try:
+            state.back_up(self._db, self.path)
+            self._db.close()
+        finally:
+            self.folder_lock.release()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
