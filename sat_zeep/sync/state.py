@@ -123,11 +123,13 @@ def _damaged(state: Path, detail: str) -> StateDamagedError:
 def back_up(db: sqlite3.Connection, state: Path) -> None:
     """Copy the state with SQLite's backup API to ``.bak``, keeping the previous as ``.bak.1``.
 
-    A failed backup is logged, never fatal: the state itself is intact.
+    A state with no request yet is not copied. A failed backup is logged, never fatal: the state itself is intact.
     """
     paths = backup_paths(state)
     partial = state.with_name(state.name + ".bak.tmp")
     try:
+        if db.execute("SELECT 1 FROM requests LIMIT 1").fetchone() is None:
+            return  # nothing worth keeping yet
         target = sqlite3.connect(partial)
         try:
             db.backup(target)
