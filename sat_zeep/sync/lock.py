@@ -17,7 +17,6 @@ import socket
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
 
 from ..errors import FolderInUseError
 
@@ -27,33 +26,41 @@ LOCK_NAME = ".sat-zeep-sync.lock"
 class FolderLock:
     """The lock of one output folder; ``release()`` (or the process's end) frees it."""
 
-    def __init__(self, path: Path, handle: IO[str]) -> None:
+    def __init__(self, path: Path, descriptor: int) -> None:
         self.path = path
-        self._handle: IO[str] | None = handle
+        self._descriptor: int | None = descriptor
 
     @classmethod
     def acquire(cls, folder: Path) -> FolderLock:
         """Take the folder's lock, or raise ``FolderInUseError`` naming who holds it."""
         path = folder / LOCK_NAME
-        handle = path.open("a+", encoding="utf-8")
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if not _try_lock(handle):
+            if not _try_lock(descriptor):
                 raise _in_use(folder, path)
-            handle.seek(0)
-            handle.truncate()
-            moment = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-            handle.write(f"pid {os.getpid()}\nhost {socket.gethostname()}\nsince {moment}\n")
-            handle.flush()
+            _describe_holder(descriptor)
         except BaseException:
-            handle.close()
+            os.close(descriptor)
             raise
-        return cls(path, handle)
+        return cls(path, descriptor)
 
     def release(self) -> None:
         """Free the folder (idempotent)."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            handle.close()  # closing the file drops the lock
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is not None:
+            os.close(descriptor)  # closing the file drops the lock
+
+
+def _describe_holder(descriptor: int) -> None:
+    """Write who holds the lock (for the message of a second run); a full disk skips it."""
+    moment = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    text = f"pid {os.getpid()}\nhost {socket.gethostname()}\nsince {moment}\n"
+    try:
+        os.ftruncate(descriptor, 0)
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        os.write(descriptor, text.encode())
+    except OSError:
+        pass  # the lock holds all the same; the message will say "another process"
 
 
 def _in_use(folder: Path, path: Path) -> FolderInUseError:
@@ -85,10 +92,10 @@ def _holder(path: Path) -> dict[str, str]:
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(handle: IO[str]) -> bool:
-        handle.seek(0)
+    def _try_lock(descriptor: int) -> bool:
+        os.lseek(descriptor, 0, os.SEEK_SET)
         try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
@@ -96,9 +103,9 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _try_lock(handle: IO[str]) -> bool:
+    def _try_lock(descriptor: int) -> bool:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
