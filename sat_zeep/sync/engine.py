@@ -35,6 +35,7 @@ from .crashpoints import crashpoint
 from .downloads import RETRY_CODES, UNCERTAIN, Downloads
 from .events import EventSink, SyncEvent, SyncSummary, ignore
 from .identity import StateOwner
+from .ondisk import check_downloaded
 from .plan import Period, SyncJob, estado_for, months
 from .store import OPEN_REQUESTS, RequestRow, SyncStore
 
@@ -101,6 +102,7 @@ class SyncEngine:
                 "build the client with the matching Endpoints"
             )
         self._plan(job)
+        check_downloaded(self.store, self._now(), self.emit)
         self.downloads.remove_stale_parts()
         deadline = time.monotonic() + self.max_wait.total_seconds()
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="sat-download") as pool:

@@ -123,7 +123,8 @@ def _damaged(state: Path, detail: str) -> StateDamagedError:
 def back_up(db: sqlite3.Connection, state: Path) -> None:
     """Copy the state with SQLite's backup API to ``.bak``, keeping the previous as ``.bak.1``.
 
-    A state with no request yet is not copied. A failed backup is logged, never fatal: the state itself is intact.
+    A state with no request yet is not copied. A failed backup is logged, never fatal: the
+    state itself is intact.
     """
     paths = backup_paths(state)
     partial = state.with_name(state.name + ".bak.tmp")
