@@ -50,6 +50,7 @@ from .exit_codes import (
     INTERRUPTED,
     describe,
     describe_click,
+    describe_interrupt,
     exit_code_of,
     report_error,
 )
@@ -85,8 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     try:
         code = cli.main(args=args, standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        return report_error(as_json, INTERRUPTED, "interrupted")
+    except (click.exceptions.Abort, KeyboardInterrupt) as error:
+        return report_error(as_json, INTERRUPTED, describe_interrupt(error))
     except click.ClickException as error:
         return report_error(as_json, error.exit_code, describe_click(error), error)
     except (SatError, OSError) as error:

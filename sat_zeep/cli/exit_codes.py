@@ -60,6 +60,18 @@ USAGE = 2
 INTERRUPTED = 130
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with the line that says what to do next (``sync``: the same command resumes)."""
+
+
+def describe_interrupt(error: BaseException) -> str:
+    """The line printed on Ctrl-C (click wraps the interrupt in ``Abort``: look at its cause)."""
+    for candidate in (error, error.__cause__):
+        if isinstance(candidate, Interrupted) and str(candidate):
+            return str(candidate)
+    return "interrupted"
+
+
 def exit_code_of(error: BaseException) -> int:
     """The exit code of ``error``'s family (1 when none fits)."""
     for entry in EXIT_CODES:

@@ -4,27 +4,81 @@
     sat-zeep sync --config despacho.toml          # many taxpayers, each in its own folder
 
 Run the same command again at any time: it resumes (state in ``<out>/.sat-zeep-sync.sqlite3``).
-Exit codes: 0 complete, 11 still being prepared by SAT (run later), 12 something failed.
+The exit codes are in ``SYNC_EXIT_CODES`` (shown by ``sat-zeep sync --help``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..client import MEXICO_TIME
 from ..codes import TipoSolicitud
 from ..endpoints import ServiceType
+from ..errors import RequestValidationError, SatError
+from ..parameters import YEARS_AVAILABLE, earliest_start
 from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
+from ..sync import state as sync_state
+from ..sync.store import FILE_NAME
 from .config import Taxpayer, load_config
 from .durations import parse_duration
+from .exit_codes import Interrupted, describe, exit_code_of
 from .options import Settings, sat_client, sat_options
 from .progress import Reporter
 
 COMPLETE, PENDING, FAILED = 0, 11, 12
 _KINDS = {"metadata": TipoSolicitud.METADATA, "cfdi": TipoSolicitud.CFDI}
+
+#: What each exit code of ``sync`` means (``--help`` and the README show this table).
+SYNC_EXIT_CODES = (
+    (0, "complete: everything asked for is on disk, checked"),
+    (2, "usage: bad options or --config file (nothing was sent)"),
+    (3, "the e.firma cannot be used (wrong password, expired, a CSD)"),
+    (4, "invalid period (end before start, in the future, older than six years)"),
+    (10, "local file: --out unwritable, disk full (under the packages or the state)"),
+    (11, "SAT is still preparing requests: run the same command later"),
+    (12, "some parts failed (see the 'failed:' lines and 'next:')"),
+    (13, "--out holds the state of another RFC or service: use another --out"),
+    (14, "--out is in use by another sync (its pid, host and start are shown)"),
+    (15, "the state is missing, empty or damaged beside packages: sat-zeep state rebuild"),
+    (130, "interrupted (Ctrl-C): run the same command again to resume"),
+)
+
+_EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code:<4} {text}" for code, text in SYNC_EXIT_CODES)
+_RESUME = (
+    "interrupted; run the same command again to resume (what was done is kept, "
+    "nothing is asked for twice)"
+)
+#: Options that name one taxpayer's files: refused beside ``--config``, which names them.
+_PER_TAXPAYER = ("out", "cer", "key", "efirma", "password_file")
+
+
+def mexico_today() -> date:
+    """Today in Mexico City, as SAT counts days."""
+    return datetime.now(MEXICO_TIME).date()
+
+
+def check_period(start: date, end: date, today: date) -> None:
+    """``RequestValidationError`` (exit 4) for a period SAT would refuse; before anything runs."""
+    problems = []
+    if end < start:
+        problems.append(f"the period ends ({end}) before it starts ({start}): swap them")
+    if start > today:
+        problems.append(f"--start {start} is in the future (today is {today} in Mexico City)")
+    earliest = earliest_start(today).date()
+    if start < earliest:
+        problems.append(
+            f"--start {start} is older than SAT serves: start on or after {earliest} "
+            f"({YEARS_AVAILABLE} years before today)"
+        )
+    if problems:
+        raise RequestValidationError("sync", problems)
 
 
 def run_sync(
@@ -32,11 +86,14 @@ def run_sync(
 ) -> SyncSummary:
     """One taxpayer's sync, with its progress shown; returns its summary."""
     with sat_client(settings) as client, Reporter(as_json=settings.json, label=label) as reporter:
-        engine = SyncEngine(client, output, on_event=reporter, **options)
         try:
-            summary = engine.run(job)
-        finally:
-            engine.close()
+            engine = SyncEngine(client, output, on_event=reporter, **options)
+            try:
+                summary = engine.run(job)
+            finally:
+                engine.close()
+        except sqlite3.Error as error:  # the state's disk failed under a running sync
+            raise sync_state.failure(error, output / FILE_NAME) from None
     report(summary, output, reporter, label)
     return summary
 
@@ -64,10 +121,41 @@ def exit_code(summaries: list[SyncSummary]) -> int:
     return COMPLETE if all(summary.complete for summary in summaries) else PENDING
 
 
-@click.command()
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
-@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@dataclass(frozen=True)
+class _Outcome:
+    """How one taxpayer's run ended: a summary, or an error before or during it."""
+
+    summary: SyncSummary | None = None
+    code: int = 0
+
+
+def overall_code(outcomes: list[_Outcome]) -> int:
+    """The command's code: the first taxpayer's error, else what the summaries say."""
+    errors = [outcome.code for outcome in outcomes if outcome.summary is None]
+    if errors:
+        return errors[0]
+    return exit_code([outcome.summary for outcome in outcomes if outcome.summary is not None])
+
+
+@click.command(epilog=_EPILOG)
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="First day (YYYY-MM-DD); required unless --config.",
+)
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Last day (default: today in Mexico City; a later end stops at today).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Output folder; required unless --config.",
+)
 @click.option(
     "--direction",
     "directions",
@@ -82,14 +170,22 @@ def exit_code(summaries: list[SyncSummary]) -> int:
     multiple=True,
     help="metadata and/or cfdi (default: both).",
 )
-@click.option("--concurrency", default=4, show_default=True, help="Parallel downloads.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Parallel downloads (at least 1).",
+)
 @click.option("--max-wait", default="30m", show_default=True, help="Stop waiting for SAT after.")
 @click.option("--poll", default="30s", show_default=True, help="First wait between checks.")
 @click.option("--rerequest-expired", is_flag=True, help="Ask again for expired packages.")
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A TOML file listing several taxpayers (see the README).",
+    help="A TOML file listing several taxpayers (see the README); it names each one's "
+    "e.firma and folder, so --out, --cer, --key, --efirma and --password-file are refused "
+    "beside it, while --start and --end apply to every taxpayer.",
 )
 @sat_options
 def sync(
@@ -111,30 +207,95 @@ def sync(
         "max_wait": parse_duration(max_wait),
         "poll": PollPolicy(initial=parse_duration(poll)),
     }
-    taxpayers = (
-        load_config(config, settings)
-        if config
-        else [Taxpayer(name="", settings=settings, output=out, start=_day(start), end=_day(end))]
-    )
-    summaries = []
-    for taxpayer in taxpayers:
-        first = taxpayer.start
-        if first is None or taxpayer.output is None:
+    first, last = _day(start), _day(end)
+    if config is None:
+        if first is None or out is None:
             raise click.UsageError("--start and --out are needed (or a --config listing them)")
-        job = SyncJob(
-            first,
-            taxpayer.end or date.today(),
+        taxpayers = [Taxpayer(name="", settings=settings, output=out, start=first, end=last)]
+    else:
+        taxpayers = _from_config(config, settings, first, last, out)
+    today = mexico_today()
+
+    def job_for(taxpayer: Taxpayer) -> SyncJob:
+        if taxpayer.start is None or taxpayer.output is None:
+            raise click.UsageError(
+                f"taxpayer {taxpayer.name!r} needs a start and an out ([defaults] or its own)"
+            )
+        end_day = taxpayer.end or today
+        check_period(taxpayer.start, end_day, today)
+        return SyncJob(
+            taxpayer.start,
+            end_day,
             directions=directions or ("emitidos", "recibidos"),
             kinds=tuple(_KINDS[kind] for kind in kinds) or tuple(_KINDS.values()),
             service=taxpayer.settings.service or ServiceType.CFDI,
             rerequest_expired=rerequest_expired,
         )
-        label = f"[{taxpayer.name}] " if taxpayer.name else ""
-        summaries.append(run_sync(taxpayer.settings, job, taxpayer.output, options, label))
-    code = exit_code(summaries)
+
+    try:
+        if config is None:
+            (taxpayer,) = taxpayers
+            summary = run_sync(settings, job_for(taxpayer), out or Path(), options)
+            outcomes = [_Outcome(summary)]
+        else:
+            outcomes = [_one_of_many(taxpayer, job_for, options) for taxpayer in taxpayers]
+    except KeyboardInterrupt:
+        raise Interrupted(_RESUME) from None
+    code = overall_code(outcomes)
     if code:
         raise click.exceptions.Exit(code)
 
 
+def _one_of_many(taxpayer: Taxpayer, job_for: Any, options: dict[str, Any]) -> _Outcome:
+    """One taxpayer of a ``--config``: its error is reported under its name, and others go on."""
+    label = f"[{taxpayer.name}] "
+    try:
+        job = job_for(taxpayer)
+        assert taxpayer.output is not None  # job_for checked it
+        return _Outcome(run_sync(taxpayer.settings, job, taxpayer.output, options, label))
+    except (SatError, OSError, click.UsageError) as error:
+        if isinstance(error, click.UsageError):
+            code, message = 2, " ".join(error.format_message().split())
+        else:
+            code, message = exit_code_of(error), describe(error)
+        if taxpayer.settings.json:
+            record = {"event": "error", "taxpayer": taxpayer.name, "error": message}
+            click.echo(json.dumps({**record, "exit_code": code}, ensure_ascii=False))
+        else:
+            click.echo(f"{label}error: {message}", err=True)
+        return _Outcome(None, code)
+
+
+def _from_config(
+    config: Path, settings: Settings, first: date | None, last: date | None, out: Path | None
+) -> list[Taxpayer]:
+    """The config's taxpayers; per-taxpayer options refused, --start/--end applied (and said)."""
+    for name in _PER_TAXPAYER:
+        value = out if name == "out" else getattr(settings, name)
+        if value is not None:
+            option = "--" + name.replace("_", "-")
+            raise click.UsageError(
+                f"{option} cannot be used with --config: {config} names each taxpayer's "
+                f"{'folder (out)' if name == 'out' else 'e.firma'}; set it there"
+            )
+    taxpayers = load_config(config, settings)
+    if first is not None:
+        taxpayers = [replace(taxpayer, start=first) for taxpayer in taxpayers]
+    if last is not None:
+        taxpayers = [replace(taxpayer, end=last) for taxpayer in taxpayers]
+    for option, value in (("start", first), ("end", last)):
+        if value is None:
+            continue
+        note = f"--{option} {value} applies to every taxpayer of {config} (over the file's)"
+        if settings.json:
+            click.echo(json.dumps({"event": "note", "note": note}, ensure_ascii=False))
+        else:
+            click.echo(f"note: {note}", err=True)
+    return taxpayers
+
+
 def _day(value: Any) -> date | None:
     return None if value is None else value.date()
+
+
+__all__ = ["SYNC_EXIT_CODES", "check_period", "sync"]
