@@ -370,3 +370,8 @@ def _has_seal_only_usage(certificate: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         return True
     return False
+
+
+def certificate_file_rfc(path: Path) -> str:
+    """The RFC of the certificate in ``path`` (DER or PEM); no key or password needed."""
+    return certificate_rfc(_load_certificate(path.read_bytes(), str(path)))

@@ -10,6 +10,7 @@
     sat-zeep download ID... --out DIR
     sat-zeep read PACKAGE... --format csv|jsonl|parquet --out FILE
     sat-zeep sync --start DATE [--end DATE] --out DIR [--config FILE.toml]
+    sat-zeep state rebuild --out DIR --rfc RFC|--cer FILE   (offline: from the packages)
     sat-zeep demo
 
 SAT OPTIONS (``options.py``): ``--cer/--key`` or ``--efirma DIR``; the password from
@@ -57,6 +58,7 @@ from .exit_codes import (
 from .fake_sat import fake_sat
 from .read import read
 from .request import request
+from .state import state
 from .sync import sync
 from .wsdl import wsdl
 
@@ -75,6 +77,7 @@ cli.add_command(verify)
 cli.add_command(download)
 cli.add_command(read)
 cli.add_command(sync)
+cli.add_command(state)
 cli.add_command(demo)
 
 __all__ = ["EXIT_CODES", "cli", "main"]

@@ -51,7 +51,7 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(12, "sync finished with failures", (), ""),
     ExitCode(13, "state of another taxpayer", (StateOwnerError,), ""),
     ExitCode(14, "folder in use", (FolderInUseError,), ""),
-    ExitCode(15, "state missing or damaged", (StateDamagedError, SyncStateError), ""),
+    ExitCode(15, "state missing or damaged", (StateDamagedError,), ""),
     ExitCode(1, "other sat_zeep error", (SatError,), ""),
     ExitCode(130, "interrupted", (KeyboardInterrupt,), ""),
 )

@@ -27,3 +27,8 @@ def emit(as_json: bool, record: dict[str, Any], text: str) -> None:
         click.echo(json.dumps(record, default=_default, ensure_ascii=False, sort_keys=True))
     else:
         click.echo(text)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 package``, ``2 packages`` (``many`` for irregular plurals)."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"

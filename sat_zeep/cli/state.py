@@ -1,0 +1,117 @@
+"""``sat-zeep state rebuild``: a sync state rebuilt from the packages on disk, offline.
+
+    sat-zeep state rebuild --out facturas --rfc SZP200101AB1      # or --cer FIEL.cer
+
+Nothing is sent to SAT; no password is needed (the RFC is given, or read from the certificate).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..endpoints import ServiceType
+from ..fiel import certificate_file_rfc
+from ..parameters import is_rfc
+from ..sync.identity import StateOwner
+from ..sync.rebuild import rebuild_state
+from .output import emit, plural
+
+
+@click.group("state")
+def state() -> None:
+    """The sync's state in an output folder (``.sat-zeep-sync.sqlite3``)."""
+
+
+@state.command()
+@click.option(
+    "--out",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    metavar="DIR",
+    help="The sync's output folder.",
+)
+@click.option("--rfc", metavar="RFC", help="Whose packages they are (or --cer / --efirma).")
+@click.option(
+    "--cer",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the RFC from this e.firma certificate (no key or password needed).",
+)
+@click.option(
+    "--efirma",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Read the RFC from the one .cer in this folder.",
+)
+@click.option(
+    "--service",
+    type=click.Choice([kind.value for kind in ServiceType]),
+    default=ServiceType.CFDI.value,
+    show_default=True,
+    help="Which service's packages (the folder's first level).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even a readable state (moved aside).")
+@click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
+def rebuild(
+    out: Path,
+    rfc: str | None,
+    cer: Path | None,
+    efirma: Path | None,
+    service: str,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Rebuild the state of --out from its packages (checked), without asking SAT anything."""
+    owner = StateOwner(_rfc(rfc, cer, efirma), service)
+    report = rebuild_state(out, owner, force=force)
+    documents = ", ".join(f"{count} {kind}" for kind, count in report.documents.items()) or "0"
+    lines = [
+        f"rebuilt {report.state} for {owner.describe()} from the packages on disk; nothing was "
+        "sent to SAT",
+        f"requests: {report.requests} finished; packages: {report.packages} checked "
+        f"({report.bytes / 1e6:.1f} MB); documents: {documents}",
+    ]
+    if report.moved_aside:
+        lines.append(f"the previous state was moved to {report.moved_aside}")
+    for path in report.damaged:
+        lines.append(f"damaged: {path} (kept); the next sync downloads it again")
+    for id_paquete in report.missing:
+        lines.append(f"missing: {id_paquete}; the next sync downloads it")
+    if report.ignored:
+        ignored = plural(len(report.ignored), "file")
+        lines.append(f"ignored: {ignored} that are not {service} packages of this layout")
+    lines.append("next: run the same sync command as before; it continues from this state")
+    emit(
+        as_json,
+        {
+            "state": report.state,
+            "rfc": owner.rfc,
+            "service": owner.service,
+            "requests": report.requests,
+            "packages": report.packages,
+            "bytes": report.bytes,
+            "documents": report.documents,
+            "damaged": [str(path) for path in report.damaged],
+            "missing": report.missing,
+            "ignored": [str(path) for path in report.ignored],
+            "moved_aside": report.moved_aside,
+        },
+        "\n".join(lines),
+    )
+
+
+def _rfc(rfc: str | None, cer: Path | None, efirma: Path | None) -> str:
+    if sum(value is not None for value in (rfc, cer, efirma)) != 1:
+        raise click.UsageError("say whose packages they are: pass one of --rfc, --cer or --efirma")
+    if rfc is not None:
+        text = rfc.strip().upper()
+        if not is_rfc(text):
+            raise click.BadParameter(f"{rfc!r} is not an RFC", param_hint="--rfc")
+        return text
+    if efirma is not None:
+        cers = sorted(efirma.glob("*.cer"))
+        if len(cers) != 1:
+            raise click.UsageError(f"--efirma {efirma} must hold exactly one .cer")
+        cer = cers[0]
+    assert cer is not None
+    return certificate_file_rfc(cer)
