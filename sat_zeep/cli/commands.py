@@ -12,7 +12,7 @@ import click
 from ..sync import PollPolicy
 from .durations import parse_duration
 from .options import Settings, sat_client, sat_options
-from .output import emit
+from .output import emit, plural
 
 #: The exit code of a request SAT is still preparing when ``--wait`` runs out (as ``sync``'s).
 STILL_WAITING = 11
@@ -93,7 +93,7 @@ def verify(settings: Settings, id_solicitud: str, wait: str | None, poll: str) -
             "ids_paquetes": list(state.ids_paquetes),
         },
         f"{id_solicitud}: {estado.sat_name or estado.name} ({int(estado)}), "
-        f"{state.numero_cfdis} documents, {len(state.ids_paquetes)} packages"
+        f"{plural(state.numero_cfdis, 'document')}, {plural(len(state.ids_paquetes), 'package')}"
         + "".join(f"\n  {package}" for package in state.ids_paquetes),
     )
     if deadline is not None and state.is_pending:

@@ -52,6 +52,9 @@ def test_the_whole_flow_with_one_token(
     state = _verify_until_finished(run, common, str(accepted["id_solicitud"]))
     packages = state["ids_paquetes"]
     assert isinstance(packages, list) and packages
+    text = run("verify", str(accepted["id_solicitud"]), *common).out
+    noun = "package" if len(packages) == 1 else "packages"  # never "1 packages"
+    assert f", {len(packages)} {noun}\n" in text
 
     out = tmp_path / "packages"
     downloaded = run("download", *packages, "--out", str(out), *common, "--json")
