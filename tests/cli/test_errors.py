@@ -190,3 +190,12 @@ def fiel_package(run: Runner, sat_args: list[str]) -> str:
         if state["finished"]:
             return str(state["ids_paquetes"][0])
     raise AssertionError("the request never finished")
+
+
+def test_the_readme_table_lists_every_exit_code() -> None:
+    from sat_zeep.cli.sync import SYNC_EXIT_CODES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    codes = {entry.code for entry in EXIT_CODES} | {code for code, _ in SYNC_EXIT_CODES}
+    for code in sorted(codes):
+        assert f"\n| {code} | " in readme, code
