@@ -274,3 +274,27 @@ def test_ctrl_c_exits_130_and_says_the_same_command_resumes(
     assert again.returncode == 0, again.stderr
     assert "packages: 1 downloaded" in again.stdout
     assert sum(sat.stats()["calls"].get(f"SolicitaDescarga{d}", 0) for d in ("Emitidos",)) == 1
+
+
+def test_full_disk_under_the_state_exits_10(sat: FakeSat, tmp_path: Path) -> None:
+    """A tiny tmpfs in a mount namespace of its own, filled before the run: SQLite cannot write."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    fill = (
+        'mount -t tmpfs -o size=256k tmpfs "$1" && mkdir "$1/out" && '
+        '(cat /dev/zero > "$1/filler" 2>/dev/null; true) && shift && exec "$@"'
+    )
+    namespace = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", fill, "sh"]
+    done = subprocess.run(
+        [*namespace, str(mount), *_sync_process(sat, mount / "out")],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 10, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert lines[0].startswith("error: no space left for the sync's state")
+    assert sat.stats()["calls"] == {}
