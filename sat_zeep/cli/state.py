@@ -1,6 +1,7 @@
 """``sat-zeep state rebuild``: a sync state rebuilt from the packages on disk, offline.
 
     sat-zeep state rebuild --out facturas --rfc SZP200101AB1      # or --cer FIEL.cer
+    sat-zeep state rebuild --out facturas --from-backup           # the backup + the packages
 
 Nothing is sent to SAT; no password is needed (the RFC is given, or read from the certificate).
 """
@@ -50,6 +51,12 @@ def state() -> None:
     show_default=True,
     help="Which service's packages (the folder's first level).",
 )
+@click.option(
+    "--from-backup",
+    is_flag=True,
+    help="Start from the newest readable backup (.bak, .bak.1), which keeps the requests still "
+    "at SAT, and merge the packages on disk into it (the RFC is then the backup's).",
+)
 @click.option("--force", is_flag=True, help="Rebuild even a readable state (moved aside).")
 @click.option("--json", "as_json", is_flag=True, help="The result as one JSON object.")
 def rebuild(
@@ -58,12 +65,15 @@ def rebuild(
     cer: Path | None,
     efirma: Path | None,
     service: str,
+    from_backup: bool,
     force: bool,
     as_json: bool,
 ) -> None:
     """Rebuild the state of --out from its packages (checked), without asking SAT anything."""
-    owner = StateOwner(_rfc(rfc, cer, efirma), service)
-    report = rebuild_state(out, owner, force=force)
+    given = any(value is not None for value in (rfc, cer, efirma))
+    owner = StateOwner(_rfc(rfc, cer, efirma), service) if given or not from_backup else None
+    report = rebuild_state(out, owner, force=force, from_backup=from_backup)
+    owner = report.owner
     documents = ", ".join(f"{count} {kind}" for kind, count in report.documents.items()) or "0"
     lines = [
         f"rebuilt {report.state} for {owner.describe()} from the packages on disk; nothing was "
@@ -71,6 +81,8 @@ def rebuild(
         f"requests: {report.requests} finished; packages: {report.packages} checked "
         f"({report.bytes / 1e6:.1f} MB); documents: {documents}",
     ]
+    if report.restored_from:
+        lines.append(f"restored from the backup {report.restored_from}, the packages merged in")
     if report.moved_aside:
         lines.append(f"the previous state was moved to {report.moved_aside}")
     for path in report.damaged:
@@ -95,6 +107,7 @@ def rebuild(
             "missing": report.missing,
             "ignored": [str(path) for path in report.ignored],
             "moved_aside": report.moved_aside,
+            "restored_from": report.restored_from,
         },
         "\n".join(lines),
     )

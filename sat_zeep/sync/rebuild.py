@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..download import free_damaged_name
-from ..errors import SyncStateError
+from ..errors import StateOwnerError, SyncStateError
 from ..packages.errors import PackageError
 from ..packages.metadata import iter_raw_rows
 from ..zipcheck import check_zip_file
@@ -38,7 +38,7 @@ from . import identity
 from .identity import StateOwner
 from .lock import FolderLock
 from .plan import DIRECTIONS, Period
-from .state import connect
+from .state import backup_paths, connect
 from .store import _SCHEMA, FILE_NAME
 
 _KINDS = {"metadata": "Metadata", "cfdi": "CFDI"}
@@ -64,6 +64,8 @@ class RebuildReport:
     ignored: list[Path] = field(default_factory=list)
     #: Where the previous state file was moved, if there was one.
     moved_aside: Path | None = None
+    #: The backup the state was restored from (``from_backup``), if any.
+    restored_from: Path | None = None
 
 
 @dataclass
@@ -101,21 +103,82 @@ def parse_label(label: str) -> Period | None:
     return period if period.label == label and start <= end else None
 
 
-def rebuild_state(folder: Path, owner: StateOwner, *, force: bool = False) -> RebuildReport:
-    """Write a new state for ``folder`` from its packages; nothing is sent to SAT."""
+def rebuild_state(
+    folder: Path,
+    owner: StateOwner | None,
+    *,
+    force: bool = False,
+    from_backup: bool = False,
+) -> RebuildReport:
+    """Write a new state for ``folder`` from its packages; nothing is sent to SAT.
+
+    With ``from_backup`` the newest readable backup (``.bak``, ``.bak.1``) is the starting
+    point, so requests still at SAT keep their IdSolicitud, and the packages on disk are merged
+    into it; ``owner`` may then be None (the backup's own).
+    """
     if not folder.is_dir():
         raise SyncStateError(f"{folder} is not a folder: nothing to rebuild", path=str(folder))
     lock = FolderLock.acquire(folder)
     try:
         state = folder / FILE_NAME
-        report = RebuildReport(state, owner)
         _refuse_healthy(state, force)
+        partial = state.with_name(state.name + ".rebuild")
+        partial.unlink(missing_ok=True)
+        restored = _restore(state, partial, owner, folder) if from_backup else None
+        owner = restored[1] if restored else owner
+        if owner is None:
+            raise SyncStateError("say whose packages they are (an RFC)", path=str(folder))
+        report = RebuildReport(state, owner, restored_from=restored[0] if restored else None)
         requests = _scan(folder, owner, report)
+        _write(partial, owner, requests)
         report.moved_aside = _move_aside(state)
-        _write(state, owner, requests)
+        os.replace(partial, state)
         return report
     finally:
         lock.release()
+
+
+def _restore(
+    state: Path, partial: Path, owner: StateOwner | None, folder: Path
+) -> tuple[Path, StateOwner]:
+    """Copy the newest readable backup to ``partial``; its path and owner."""
+    for backup in backup_paths(state):
+        if not backup.exists():
+            continue
+        try:
+            source = sqlite3.connect(f"{backup.as_uri()}?mode=ro", uri=True)
+            try:
+                if source.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    continue
+                recorded = identity.read_owner(source)
+                target = sqlite3.connect(partial)
+                try:
+                    source.backup(target)
+                finally:
+                    target.close()
+            finally:
+                source.close()
+        except sqlite3.Error:
+            continue
+        chosen = recorded or owner
+        if chosen is None:
+            raise SyncStateError(
+                f"the backup {backup} does not say whose it is: pass --rfc", path=str(backup)
+            )
+        if owner is not None and recorded is not None and recorded != owner:
+            raise StateOwnerError(
+                f"the backup {backup} is the state of {recorded.describe()}, not of "
+                f"{owner.describe()}; use the right --rfc, or rebuild without --from-backup",
+                path=str(backup),
+                rfc=recorded.rfc,
+                service=recorded.service,
+            )
+        return backup, chosen
+    raise SyncStateError(
+        f"no readable backup of the state in {folder} (.bak, .bak.1); rebuild from the "
+        "packages alone (without --from-backup)",
+        path=str(folder),
+    )
 
 
 def _refuse_healthy(state: Path, force: bool) -> None:
@@ -229,9 +292,8 @@ def _move_aside(state: Path) -> Path | None:
     return aside
 
 
-def _write(state: Path, owner: StateOwner, requests: dict[str, _Request]) -> None:
-    partial = state.with_name(state.name + ".rebuild")
-    partial.unlink(missing_ok=True)
+def _write(partial: Path, owner: StateOwner, requests: dict[str, _Request]) -> None:
+    """Record the scanned requests and packages in ``partial`` (merged into what it holds)."""
     now = datetime.now(timezone.utc).isoformat()
     db = connect(partial)
     try:
@@ -239,38 +301,47 @@ def _write(state: Path, owner: StateOwner, requests: dict[str, _Request]) -> Non
         identity.write_owner(db, owner)
         db.execute("BEGIN IMMEDIATE")
         for request in requests.values():
-            db.execute(
-                "INSERT INTO requests (key, direction, kind, period_start, period_end, status,"
-                " id_solicitud, codigo, numero_cfdis, error, updated)"
-                " VALUES (?, ?, ?, ?, ?, 'finished', ?, 5000, ?, ?, ?)",
-                (
-                    request.key,
-                    request.direction,
-                    request.kind,
-                    request.period.start.isoformat(),
-                    request.period.end.isoformat(),
-                    request.id_solicitud,
-                    request.documents,
-                    "rebuilt from the packages on disk",
-                    now,
-                ),
-            )
-            for id_paquete, (status, sha256, size, path) in sorted(request.packages.items()):
-                db.execute(
-                    "INSERT INTO packages (id_paquete, request_key, status, downloads_used,"
-                    " path, size, sha256, error, updated) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                    (
-                        id_paquete,
-                        request.key,
-                        status,
-                        str(path),
-                        size,
-                        sha256,
-                        None if status == "downloaded" else "rebuilt: to download again",
-                        now,
-                    ),
-                )
+            _record(db, request, now)
         db.execute("COMMIT")
     finally:
         db.close()
-    os.replace(partial, state)
+
+
+def _record(db: sqlite3.Connection, request: _Request, now: str) -> None:
+    """One request as finished, and its packages; what a restored backup knows is kept."""
+    db.execute(
+        "INSERT INTO requests (key, direction, kind, period_start, period_end, status,"
+        " id_solicitud, codigo, numero_cfdis, error, updated)"
+        " VALUES (?, ?, ?, ?, ?, 'finished', ?, 5000, ?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET status = 'finished', codigo = 5000,"
+        " id_solicitud = COALESCE(requests.id_solicitud, excluded.id_solicitud),"
+        " numero_cfdis = MAX(requests.numero_cfdis, excluded.numero_cfdis),"
+        " error = NULL, updated = excluded.updated"
+        " WHERE requests.status != 'finished'",
+        (
+            request.key,
+            request.direction,
+            request.kind,
+            request.period.start.isoformat(),
+            request.period.end.isoformat(),
+            request.id_solicitud,
+            request.documents,
+            "rebuilt from the packages on disk",
+            now,
+        ),
+    )
+    for id_paquete, (status, sha256, size, path) in sorted(request.packages.items()):
+        error = None if status == "downloaded" else "rebuilt: to download again"
+        values = (id_paquete, request.key, status, str(path), size, sha256, error, now)
+        columns = "(id_paquete, request_key, status, downloads_used, path, size, sha256, error,"
+        insert = f"INSERT INTO packages {columns} updated) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)"
+        if status == "downloaded":  # checked on disk: that is the truth
+            db.execute(
+                insert + " ON CONFLICT (id_paquete) DO UPDATE SET status = 'downloaded',"
+                " size = excluded.size, sha256 = excluded.sha256, path = excluded.path,"
+                " downloads_used = MAX(packages.downloads_used, 1), error = NULL,"
+                " updated = excluded.updated",
+                values,
+            )
+        else:  # a backup's record of it (its downloads counted) is better than a guess
+            db.execute(insert + " ON CONFLICT (id_paquete) DO NOTHING", values)

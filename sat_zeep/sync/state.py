@@ -61,10 +61,14 @@ def refuse_fresh_start(folder: Path, state: Path) -> None:
     if not evidence:
         return
     what = "is missing" if not state.exists() else "is empty"
+    how = (
+        f"restore it with 'sat-zeep state rebuild --out {folder} --from-backup'"
+        if backups
+        else f"rebuild the state from the packages with '{rebuild_command(folder)}'"
+    )
     raise StateDamagedError(
         f"the sync's state {state} {what}, but the folder holds {' and '.join(evidence)}: "
-        f"starting afresh would ask SAT for everything again; rebuild the state from the "
-        f"packages with '{rebuild_command(folder)}'; nothing was sent to SAT",
+        f"starting afresh would ask SAT for everything again; {how}; nothing was sent to SAT",
         path=str(state),
     )
 
@@ -112,10 +116,16 @@ def failure(error: sqlite3.Error, state: Path) -> SyncStateError:
 
 
 def _damaged(state: Path, detail: str) -> StateDamagedError:
+    folder = state.parent
+    how = f"rebuild it from the packages with '{rebuild_command(folder)}'"
+    if any(path.exists() for path in backup_paths(state)):
+        how = (
+            f"rebuild it from its backup and the packages with 'sat-zeep state rebuild --out "
+            f"{folder} --from-backup', or {how}"
+        )
     return StateDamagedError(
-        f"the sync's state {state} is damaged ({detail}); rebuild it from the packages with "
-        f"'{rebuild_command(state.parent)}' (it moves the damaged file aside); nothing was sent "
-        "to SAT",
+        f"the sync's state {state} is damaged ({detail}); {how} (the damaged file is moved "
+        "aside); nothing was sent to SAT",
         path=str(state),
     )
 

@@ -12,7 +12,7 @@ from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import FIXTURE_RFC, MakeSat
-from ..sync.conftest import documents_filed
+from ..sync.conftest import documents_filed, requests_by_criteria
 from .conftest import END, START, Runner
 from .test_sync_cli import FAST
 
@@ -113,3 +113,28 @@ def test_a_healthy_state_is_not_replaced_without_force(
 def test_rebuild_needs_to_know_whose_packages(run: Runner, tmp_path: Path) -> None:
     assert run("state", "rebuild", "--out", tmp_path).code == 2
     assert run("state", "rebuild", "--out", tmp_path, "--rfc", "XYZ").code == 2
+
+
+def test_from_the_backup_requests_still_at_sat_keep_their_ids(
+    run: Runner, make_sat: MakeSat, sat_args: list[str], tmp_path: Path
+) -> None:
+    """Restored from ``.bak``: the accepted requests are verified again, never submitted again."""
+    sat = make_sat(config=LedgerConfig(verifications_until_ready=10_000))
+    out = tmp_path / "out"
+    waiting = [*_sync(sat, sat_args, out)[:-1], "--max-wait", "0.5s"]
+    assert run(*waiting).code == 11
+    submitted = sum(sat.stats()["calls"].get(f"SolicitaDescarga{d}", 0) for d in ("Emitidos",))
+    (out / FILE_NAME).unlink()
+    refused = run(*_sync(sat, sat_args, out))
+    assert refused.code == 15 and f"--out {out} --from-backup" in refused.err
+    restored = run("state", "rebuild", "--out", out, "--from-backup")
+    assert restored.code == 0, restored.err
+    assert f"restored from the backup {out / FILE_NAME}.bak" in restored.out
+    assert f"for RFC {FIXTURE_RFC} (cfdi)" in restored.out  # the backup's own owner
+    sat.ledger.config = LedgerConfig(verifications_until_ready=0)
+    again = run(*_sync(sat, sat_args, out))
+    assert again.code == 0, again.err
+    assert _summary(again.records())["packages"] == {"downloaded": 4}
+    calls = sat.stats()["calls"]
+    assert calls.get("SolicitaDescargaEmitidos", 0) == submitted  # nothing asked for again
+    assert max(requests_by_criteria(sat).values()) == 1
