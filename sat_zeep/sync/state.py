@@ -144,6 +144,7 @@ def back_up(db: sqlite3.Connection, state: Path) -> None:
         target = sqlite3.connect(partial)
         try:
             db.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             target.close()
         for older, newer in zip(reversed(paths[1:]), reversed(paths[:-1]), strict=True):

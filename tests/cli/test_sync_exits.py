@@ -298,3 +298,29 @@ def test_full_disk_under_the_state_exits_10(sat: FakeSat, tmp_path: Path) -> Non
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert lines[0].startswith("error: no space left for the sync's state")
     assert sat.stats()["calls"] == {}
+
+
+def test_config_errors_per_taxpayer_in_json(
+    run: Runner, sat: FakeSat, fixture_dir: Path, tmp_path: Path
+) -> None:
+    """A taxpayer with no folder is a usage error under its name; --json gets JSON lines."""
+    config = _two_taxpayers(tmp_path, sat, fixture_dir, expired=False)
+    text = config.read_text(encoding="utf-8").replace('out = "salida"\n', "")
+    config.write_text(text.replace('name = "uno"', 'name = "uno"\nout = "uno"'), encoding="utf-8")
+    result = run(
+        "sync", "--config", config, "--base-url", sat.base_url, *FAST, *SMALL,
+        "--end", "2026-10-20", "--json",
+    )  # fmt: skip
+    assert result.code == 2, result.err
+    records = result.records()
+    assert {"event": "note", "note": f"--end 2026-10-20 applies to every taxpayer of {config}"
+            " (over the file's)"} in records  # fmt: skip
+    (error,) = [record for record in records if record["event"] == "error"]
+    assert error["taxpayer"] == "otro" and error["exit_code"] == 2
+    assert "needs a start and an out" in error["error"]
+    (summary,) = [record for record in records if record["event"] == "summary"]
+    assert summary["output"] == str(tmp_path / "uno") and summary["complete"] is True
+
+
+def test_sync_needs_start_and_out(run: Runner, sat_args: list[str]) -> None:
+    assert "--start and --out are needed" in _one_line(run("sync", *sat_args), 2)
