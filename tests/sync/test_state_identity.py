@@ -10,7 +10,7 @@ import pytest
 
 from sat_zeep.codes import TipoSolicitud
 from sat_zeep.endpoints import ServiceType
-from sat_zeep.errors import StateOwnerError
+from sat_zeep.errors import StateOwnerError, SyncStateError
 from sat_zeep.fiel import Fiel
 from sat_zeep.sync.identity import SCHEMA_VERSION
 
@@ -57,3 +57,17 @@ def test_another_service_on_the_same_folder_is_refused(
     sync(sat, fiel, out, SMALL)
     with pytest.raises(StateOwnerError, match=r"\(cfdi\), not of RFC .* \(retenciones\)"):
         sync(sat, fiel, out, replace(SMALL, service=ServiceType.RETENCIONES))
+
+
+def test_a_state_from_a_newer_sat_zeep_is_refused(
+    make_sat: MakeSat, fiel: Fiel, tmp_path: Path
+) -> None:
+    sat = make_sat()
+    out = tmp_path / "out"
+    sync(sat, fiel, out, SMALL)
+    db = sqlite3.connect(out / ".sat-zeep-sync.sqlite3")
+    with db:
+        db.execute("UPDATE meta SET value = '99' WHERE name = 'schema_version'")
+    db.close()
+    with pytest.raises(SyncStateError, match=r"written by a newer sat_zeep \(schema 99\)"):
+        sync(sat, fiel, out, SMALL)
