@@ -91,7 +91,7 @@ def rebuild(
         lines.append(f"missing: {id_paquete}; the next sync downloads it")
     if report.ignored:
         ignored = plural(len(report.ignored), "file")
-        lines.append(f"ignored: {ignored} that are not {service} packages of this layout")
+        lines.append(f"ignored: {ignored} not laid out as {service} packages (left alone)")
     lines.append("next: run the same sync command as before; it continues from this state")
     emit(
         as_json,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -138,3 +139,22 @@ def test_from_the_backup_requests_still_at_sat_keep_their_ids(
     calls = sat.stats()["calls"]
     assert calls.get("SolicitaDescargaEmitidos", 0) == submitted  # nothing asked for again
     assert max(requests_by_criteria(sat).values()) == 1
+
+
+def test_the_rfc_from_an_efirma_folder_and_files_left_alone(
+    run: Runner, fixture_dir: Path, tmp_path: Path
+) -> None:
+    efirma = tmp_path / "efirma"
+    efirma.mkdir()
+    shutil.copy(fixture_dir / "efirma" / "fiel.cer", efirma / "fiel.cer")
+    out = tmp_path / "out"
+    stray = out / "cfdi" / "emitidos" / "cfdi" / "notes" / "x.zip"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"not ours")
+    rebuilt = run("state", "rebuild", "--out", out, "--efirma", efirma)
+    assert rebuilt.code == 0, rebuilt.err
+    assert f"for RFC {FIXTURE_RFC} (cfdi)" in rebuilt.out
+    assert "ignored: 1 file not laid out as cfdi packages (left alone)" in rebuilt.out
+    assert stray.read_bytes() == b"not ours"
+    several = run("state", "rebuild", "--out", out, "--efirma", fixture_dir / "efirma")
+    assert several.code == 2 and "exactly one .cer" in several.err
