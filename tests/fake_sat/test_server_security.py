@@ -31,6 +31,12 @@ from sat_zeep.wsdl import load_document
 
 from .conftest import END, START, post
 
+#: SAT's wording since v1.5 (CONTRACT.md §3.3), not the fake's own.
+RECIBIDOS_CANCELADOS = (
+    "XML Mal Formado:La solicitud de descarga no es válida. "
+    "No se permite la descarga de xml que se encuentren cancelados."
+)
+
 AUTENTICA = "http://DescargaMasivaTerceros.gob.mx/IAutenticacion/Autentica"
 VERIFICA = (
     "http://DescargaMasivaTerceros.sat.gob.mx/IVerificaSolicitudDescargaService/"
@@ -264,7 +270,13 @@ def test_rfcs_must_match_the_seal(client: SatClient) -> None:
         (
             "SolicitaDescargaRecibidos",
             {"TipoSolicitud": "CFDI", "EstadoComprobante": "Cancelado"},
-            "recibidos vigentes",
+            RECIBIDOS_CANCELADOS,
+        ),
+        ("SolicitaDescargaRecibidos", {"TipoSolicitud": "CFDI"}, RECIBIDOS_CANCELADOS),
+        (
+            "SolicitaDescargaRecibidos",
+            {"TipoSolicitud": "CFDI", "EstadoComprobante": "Todos"},
+            RECIBIDOS_CANCELADOS,
         ),
         ("SolicitaDescargaEmitidos", {"Complemento": "nomina13"}, "Complemento 'nomina13'"),
         (

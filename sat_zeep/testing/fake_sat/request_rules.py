@@ -29,6 +29,11 @@ TIPOS_SOLICITUD = ("Metadata", "CFDI", "PDF", "PDFCOCEMA", "TXTUUIDMASIVA")
 ESTADOS = ("Todos", "Cancelado", "Vigente")
 TIPOS_COMPROBANTE = ("I", "E", "T", "N", "P")
 _NS = {"des": DESCARGA_MASIVA}
+#: SAT's answer to a Recibidos CFDI request without ``EstadoComprobante="Vigente"``.
+RECIBIDOS_CANCELADOS = (
+    "XML Mal Formado:La solicitud de descarga no es válida. "
+    "No se permite la descarga de xml que se encuentren cancelados."
+)
 
 
 class Refusal(Exception):
@@ -134,10 +139,9 @@ def read_solicitud(
     emitidos = operation_name == "SolicitaDescargaEmitidos"
     owner_attribute = "RfcEmisor" if emitidos else "RfcReceptor"
     owner = _rfc(get(owner_attribute), owner_attribute, required=True)
-    if owner != signer:
+    # SAT's v1.5 tables name the owner's attribute in 303 for Emitidos and Recibidos.
+    if owner != signer or solicitante != signer:
         raise Refusal(303, f"Sello no corresponde con {owner_attribute}")
-    if solicitante != signer:
-        raise Refusal(303, "Sello no corresponde con RfcSolicitante")
     tipo = _choice(get("TipoSolicitud"), "TipoSolicitud", TIPOS_SOLICITUD)
     if tipo is None:
         raise Refusal(301, "XML Mal Formado: falta TipoSolicitud")
@@ -149,8 +153,9 @@ def read_solicitud(
     if start < oldest:
         raise Refusal(301, "XML Mal Formado: el periodo excede los 6 años permitidos")
     estado = _choice(get("EstadoComprobante"), "EstadoComprobante", ESTADOS)
-    if not emitidos and tipo == "CFDI" and estado not in (None, "Vigente"):
-        raise Refusal(301, "XML Mal Formado: solo se pueden descargar XML recibidos vigentes")
+    if not emitidos and tipo == "CFDI" and estado != "Vigente":
+        # SAT since v1.5: received XML only when Vigente is asked for (no default applies).
+        raise Refusal(301, RECIBIDOS_CANCELADOS)
     tipo_comprobante = _choice(get("TipoComprobante"), "TipoComprobante", TIPOS_COMPROBANTE)
     complemento = get("Complemento")
     if complemento is not None and complemento not in complementos(service):
