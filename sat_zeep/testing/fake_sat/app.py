@@ -337,7 +337,8 @@ class FakeSatApp:
         return _plain(start_response, "404 Not Found", "GET /_admin/stats, POST /_admin/clock\n")
 
     def stats(self) -> dict[str, Any]:
-        """Calls, rejections by code, downloads per package, tokens issued."""
+        """Calls, rejections by code, downloads per package, tokens issued, and the ledger's
+        lasting counts (``ledger_counts``: they survive a restart of the server)."""
         return {
             **self.ledger.stats.snapshot(),
             "requests": [
@@ -348,8 +349,40 @@ class FakeSatApp:
                 }
                 for record in self.ledger.requests()
             ],
+            **ledger_counts(self.ledger),
             "now": self.clock().isoformat(),
         }
+
+
+def ledger_counts(ledger: Ledger) -> dict[str, Any]:
+    """What a soak or fleet test asserts, counted over the ledger's whole life::
+
+    "solicitudes_by_rfc": {"AAA010101AAA": 12},
+    "solicitudes_by_parameters": [{"rfc": …, "parameters": {…}, "count": 2,
+                                   "codes": {"5000": 1, "5005": 1}}],
+    "package_downloads": {"<IdPaquete>": 2},
+    "max_sends_of_a_parameter_set": 2, "max_downloads_of_a_package": 2
+    """
+    by_rfc: dict[str, int] = {}
+    by_parameters: dict[tuple[str, str], dict[str, Any]] = {}
+    for rfc, parameters, code, count in ledger.submissions():
+        by_rfc[rfc] = by_rfc.get(rfc, 0) + count
+        entry = by_parameters.setdefault(
+            (rfc, parameters),
+            {"rfc": rfc, "parameters": json.loads(parameters), "count": 0, "codes": {}},
+        )
+        entry["count"] += count
+        entry["codes"][str(code)] = entry["codes"].get(str(code), 0) + count
+    downloads = {package.id_paquete: package.downloads for package in ledger.packages()}
+    return {
+        "solicitudes_by_rfc": by_rfc,
+        "solicitudes_by_parameters": list(by_parameters.values()),
+        "package_downloads": downloads,
+        "max_sends_of_a_parameter_set": max(
+            (entry["count"] for entry in by_parameters.values()), default=0
+        ),
+        "max_downloads_of_a_package": max(downloads.values(), default=0),
+    }
 
 
 def _check_solicitante(element: etree._Element, signer: str) -> None:
