@@ -6,6 +6,7 @@ turns the attributes of a Solicitud into a ``Query``, or a 301 message naming th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,13 +69,25 @@ def check_seal(
             raise Refusal(305, "Certificado Inválido") from None
         raise Refusal(302, "Sello Mal Formado") from None
     certificate = verified.certificate
-    if not issued_by_any(certificate, trust_anchors) or not certificate_is_fiel(certificate):
+    if not _trusted_fiel(certificate, tuple(trust_anchors)):
         raise Refusal(305, "Certificado Inválido")
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise Refusal(304, "Certificado Revocado o Caduco")
     if certificate.serial_number != token_serial:
         raise Refusal(300, "Usuario No Válido")
-    return Sealed(certificate, certificate_rfc(certificate))
+    return Sealed(certificate, _signer_rfc(certificate))
+
+
+@functools.lru_cache(maxsize=4096)
+def _trusted_fiel(certificate: x509.Certificate, anchors: tuple[x509.Certificate, ...]) -> bool:
+    """Issued by an anchor and an e.firma: a quarter of a Verifica's CPU, so kept per certificate
+    (certificates compare and hash by their DER bytes)."""
+    return issued_by_any(certificate, anchors) and certificate_is_fiel(certificate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signer_rfc(certificate: x509.Certificate) -> str:
+    return certificate_rfc(certificate)
 
 
 def inner(operation: etree._Element) -> etree._Element:
