@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/fake_sat_verify_rps.py [--seconds 10] [--threads 8]
                                                        [--modes separate,replay,inprocess]
+                                                       [--prefill 100000]
+
+``--prefill N`` first writes N accepted requests (other RFCs, distinct periods) into the
+server's ledger, so the figures are those of a server that has seen a fleet's traffic.
 
 One e.firma; each worker thread has its own ``SatClient`` (own HTTP session) and authenticates
 once before the clock starts; one small Metadata request is made and driven to Terminada, then
@@ -30,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -49,7 +53,11 @@ from sat_zeep.codes import EstadoComprobante, TipoSolicitud
 from sat_zeep.endpoints import Endpoints
 from sat_zeep.fiel import Fiel
 from sat_zeep.testing.fake_sat import responses
+from sat_zeep.testing.fake_sat.app import Clock
+from sat_zeep.testing.fake_sat.ledger import Ledger
+from sat_zeep.testing.fake_sat.ledger_store import FILE_NAME
 from sat_zeep.testing.fake_sat.server import FakeSat, load_or_create_ca
+from sat_zeep.testing.fake_sat.universe import Query, Universe
 from sat_zeep.testing.mock_transport import MockTransport, SoapRequest, SoapResponse
 from sat_zeep.transport import default_transport
 
@@ -228,11 +236,43 @@ def replay_calls(fiel: Fiel, endpoints: Endpoints, threads: int) -> list[Call]:
     return [make() for _ in range(threads)]
 
 
+def prefill(state: Path, count: int) -> None:
+    """``count`` accepted Metadata requests of 100 other RFCs in the ledger of ``state``."""
+    if count <= 0:
+        return
+    began = time.perf_counter()
+    clock = Clock()
+    ledger = Ledger(Universe(), state / "packages", clock)
+    with ledger.batch():
+        for index in range(count):
+            start = datetime(2026, 1, 1) + timedelta(seconds=index)
+            query = Query(
+                "cfdi",
+                "emitidos",
+                f"AAA0101{index % 100:02d}AAA"[:12],
+                start,
+                start + timedelta(days=1),
+            )
+            ledger.submit(
+                rfc_solicitante=query.rfc,
+                serial_number=1,
+                query=query,
+                tipo_solicitud="Metadata",
+            )
+    ledger.store.close()
+    size = (state / "packages" / FILE_NAME).stat().st_size
+    say(
+        f"prefilled the ledger with {count} requests in {time.perf_counter() - began:.1f} s "
+        f"({size / 2**20:.1f} MiB)"
+    )
+
+
 def run_separate(
-    work_dir: Path, threads: int, seconds: float, replay: bool, separate: bool
+    work_dir: Path, threads: int, seconds: float, replay: bool, separate: bool, filled: int = 0
 ) -> list[Run]:
     state = work_dir / "state-separate"
     state.mkdir()
+    prefill(state, filled)
     fiel = load_or_create_ca(state).issue_fiel(RFC).fiel()
     executable = Path(sys.executable).with_name("sat-zeep")
     command = [str(executable), "fake-sat", "serve", "--port", "0", "--state-dir", str(state)]
@@ -290,6 +330,9 @@ def main() -> None:
         default="separate,replay,inprocess",
         help="comma-separated: separate (headline), replay, inprocess",
     )
+    parser.add_argument(
+        "--prefill", type=int, default=0, help="requests written into the ledger first"
+    )
     options = parser.parse_args()
     modes = {mode.strip() for mode in options.modes.split(",") if mode.strip()}
     unknown = modes - {"separate", "replay", "inprocess"}
@@ -313,6 +356,7 @@ def main() -> None:
                 options.seconds,
                 replay="replay" in modes,
                 separate="separate" in modes,
+                filled=options.prefill,
             )
         if "inprocess" in modes:
             runs.append(run_inprocess(work_dir, options.threads, options.seconds))

@@ -39,6 +39,12 @@ def fake_sat() -> None:
     show_default=True,
     help="Verifications a request stays Aceptada/En proceso before it is Terminada.",
 )
+@click.option(
+    "--seconds-until-ready",
+    type=float,
+    default=None,
+    help="Seconds after its acceptance a request is Terminada (instead of verifications).",
+)
 @click.option("--token-lifetime", default=300.0, show_default=True, help="Seconds a token lives.")
 @click.option(
     "--max-per-request",
@@ -76,6 +82,7 @@ def serve(
     seed: int,
     documents_per_day: float,
     verifications_until_ready: int,
+    seconds_until_ready: float | None,
     token_lifetime: float,
     max_per_request: int,
     max_per_package: int,
@@ -86,6 +93,8 @@ def serve(
     fault_seed: int,
 ) -> None:
     """Serve until stopped; the first line printed is ``listening on <base-url>``."""
+    if seconds_until_ready is not None and seconds_until_ready < 0:
+        raise click.UsageError("--seconds-until-ready must be 0 or more")
     if admin and host not in ("127.0.0.1", "::1", "localhost"):
         raise click.UsageError("--admin is only allowed on a loopback address")
     try:
@@ -107,6 +116,7 @@ def serve(
         padding=padding,
         config=LedgerConfig(
             verifications_until_ready=verifications_until_ready,
+            seconds_until_ready=seconds_until_ready,
             max_xml_per_request=max_per_request,
             max_xml_per_package=max_per_package,
         ),

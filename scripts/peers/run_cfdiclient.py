@@ -6,7 +6,8 @@ Run with a venv that holds ``cfdiclient`` (the fake SAT itself runs from the pro
     /tmp/peers/venv/bin/python scripts/peers/run_cfdiclient.py
 
 cfdiclient hard-codes SAT's URLs as ``soap_url`` class attributes; only those are patched.
-The flow follows cfdiclient's README (one object per service, reused across calls).
+The flow follows cfdiclient's README, with a new request object for every call (see FRESH);
+it exits 0 when both flows (emitidos Metadata, recibidos CFDI) download their packages.
 Raw envelopes are saved under ``$PEER_LOG`` (default ``/tmp/peers/log/cfdiclient``).
 """
 
@@ -37,8 +38,11 @@ from cfdiclient import (  # noqa: E402
 
 RFC = "AAA010101AAA"
 LOG = Path(os.environ.get("PEER_LOG", "/tmp/peers/log/cfdiclient"))
-# Set PEER_FRESH=1 to build a new request object for every call instead of reusing one.
-FRESH = os.environ.get("PEER_FRESH") == "1"
+# cfdiclient signs a reused request object over the Signature its previous call left inside
+# (its DigestValue then covers that old Signature, which the enveloped-signature transform
+# removes), so a second call on one object answers 302 Sello Mal Formado, at the fake as at SAT.
+# The runner therefore builds a new object for every call; PEER_REUSE=1 shows the 302.
+FRESH = os.environ.get("PEER_REUSE") != "1"
 
 
 def point_at(base: str) -> None:

@@ -184,3 +184,19 @@ def test_serve_passes_package_sizing_to_the_server(
     config = seen["config"]
     assert isinstance(config, LedgerConfig)
     assert (config.max_xml_per_request, config.max_xml_per_package) == (7, 3)
+
+
+def test_serve_passes_seconds_until_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    class Recorder:
+        def __init__(self, state_dir: Path, **options: object) -> None:
+            seen.update(options)
+            raise SatError("recorded")
+
+    monkeypatch.setattr(sys.modules["sat_zeep.cli.fake_sat"], "FakeSat", Recorder)
+    state = str(tmp_path / "state")
+    assert main(["fake-sat", "serve", "--state-dir", state, "--seconds-until-ready", "20"]) == 1
+    config = seen["config"]
+    assert isinstance(config, LedgerConfig) and config.seconds_until_ready == 20.0
+    assert main(["fake-sat", "serve", "--state-dir", state, "--seconds-until-ready", "-1"]) == 2

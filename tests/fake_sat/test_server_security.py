@@ -31,6 +31,12 @@ from sat_zeep.wsdl import load_document
 
 from .conftest import END, START, post
 
+#: SAT's wording since v1.5 (CONTRACT.md §3.3), not the fake's own.
+RECIBIDOS_CANCELADOS = (
+    "XML Mal Formado:La solicitud de descarga no es válida. "
+    "No se permite la descarga de xml que se encuentren cancelados."
+)
+
 AUTENTICA = "http://DescargaMasivaTerceros.gob.mx/IAutenticacion/Autentica"
 VERIFICA = (
     "http://DescargaMasivaTerceros.sat.gob.mx/IVerificaSolicitudDescargaService/"
@@ -42,15 +48,14 @@ def autentica_envelope(
     fiel: Fiel,
     *,
     created: datetime | None = None,
+    window: timedelta = timedelta(minutes=5),
     tamper: Callable[[etree._Element], None] | None = None,
 ) -> bytes:
     created = created or datetime.now(timezone.utc)
     envelope = etree.Element(etree.QName(SOAP_ENV, "Envelope"), nsmap={"s": SOAP_ENV})
     head = etree.SubElement(envelope, etree.QName(SOAP_ENV, "Header"))
     head.append(
-        build_security_header(
-            fiel, created=created, expires=created + timedelta(minutes=5), token_id="uuid-x-1"
-        )
+        build_security_header(fiel, created=created, expires=created + window, token_id="uuid-x-1")
     )
     body = etree.SubElement(envelope, etree.QName(SOAP_ENV, "Body"))
     etree.SubElement(body, etree.QName(AUTENTICACION, "Autentica"), nsmap={None: AUTENTICACION})  # type: ignore[dict-item]
@@ -84,6 +89,47 @@ def test_a_valid_autentica_gets_a_token_shaped_like_sats(sat: FakeSat, fiel: Fie
     assert created and expires
     lifetime = datetime.fromisoformat(expires[:-1]) - datetime.fromisoformat(created[:-1])
     assert lifetime == timedelta(minutes=5)
+
+
+def test_a_long_timestamp_is_refused_by_its_age_and_its_window(sat: FakeSat, fiel: Fiel) -> None:
+    """A 30-day Timestamp created 10 days ago has not expired, but it is stale and too long."""
+    now = datetime.now(timezone.utc)
+    old = autentica_envelope(fiel, created=now - timedelta(days=10), window=timedelta(days=30))
+    assert_invalid_security(autentica(sat, old))
+    fresh_but_long = autentica_envelope(fiel, created=now, window=timedelta(hours=1))
+    assert_invalid_security(autentica(sat, fresh_but_long))
+    assert sat.stats()["rejections"] == {
+        "autentica-the Timestamp's window is longer than 5 minutes": 2
+    }
+    assert sat.stats()["tokens_issued"] == 0
+
+
+def test_a_replayed_autentica_is_refused(sat: FakeSat, fiel: Fiel) -> None:
+    """WS-Security replay detection, as WCF does it: one signed Timestamp, one token."""
+    envelope = autentica_envelope(fiel)
+    assert autentica(sat, envelope).status_code == 200
+    assert_invalid_security(autentica(sat, envelope))
+    assert sat.stats()["tokens_issued"] == 1
+
+
+def test_a_cfdi_token_is_refused_on_retenciones(sat: FakeSat, fiel: Fiel) -> None:
+    """Each service has its own Autenticacion (CONTRACT.md §1.3, §2.2)."""
+    with SatClient(fiel, sat.endpoints("cfdi")) as cfdi:
+        token = cfdi.autentica().value
+    body = _ENVELOPE_VERIFICA.encode()
+    retenciones = post(sat.endpoints("retenciones").verificacion, body, VERIFICA, token=token)
+    assert_invalid_security(retenciones)
+    assert sat.stats()["rejections"] == {"token-audience": 1}
+    # The same token still works on CFDI (an unsigned request: SAT's 302, not a fault).
+    assert post(sat.endpoints("cfdi").verificacion, body, VERIFICA, token=token).status_code == 200
+
+
+_ENVELOPE_VERIFICA = (
+    f'<s:Envelope xmlns:s="{SOAP_ENV}"><s:Body>'
+    '<des:VerificaSolicitudDescarga xmlns:des="http://DescargaMasivaTerceros.sat.gob.mx">'
+    '<des:solicitud IdSolicitud="x" RfcSolicitante="SZP200101AB1"/>'
+    "</des:VerificaSolicitudDescarga></s:Body></s:Envelope>"
+)
 
 
 def _change_created(envelope: etree._Element) -> None:
@@ -264,7 +310,13 @@ def test_rfcs_must_match_the_seal(client: SatClient) -> None:
         (
             "SolicitaDescargaRecibidos",
             {"TipoSolicitud": "CFDI", "EstadoComprobante": "Cancelado"},
-            "recibidos vigentes",
+            RECIBIDOS_CANCELADOS,
+        ),
+        ("SolicitaDescargaRecibidos", {"TipoSolicitud": "CFDI"}, RECIBIDOS_CANCELADOS),
+        (
+            "SolicitaDescargaRecibidos",
+            {"TipoSolicitud": "CFDI", "EstadoComprobante": "Todos"},
+            RECIBIDOS_CANCELADOS,
         ),
         ("SolicitaDescargaEmitidos", {"Complemento": "nomina13"}, "Complemento 'nomina13'"),
         (

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -31,9 +32,10 @@ from ...envelope import body_operation
 from ...namespaces import AUTENTICACION, DESCARGA_MASIVA
 from ...wsdl import Service, wsdl_path
 from . import responses
-from .authentication import AuthenticationRejected, verify_autentica
+from .authentication import AuthenticationRejected, ReplayCache, verify_autentica
 from .faults import ConnectionDropped, FaultPlan, InjectedFault
 from .ledger import Ledger
+from .request_body import BodyRefused, read_body
 from .request_rules import Refusal, Sealed, check_seal, inner, read_solicitud
 from .tokens import TokenIssuer, TokenRejected
 
@@ -99,8 +101,27 @@ class FakeSatApp:
         self.clock = clock
         self.faults = faults or FaultPlan()
         self.admin = admin
+        self.replays = ReplayCache()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Route one call; whatever goes wrong inside answers a well-formed SOAP fault.
+
+        A bug of the fake (or a request nobody foresaw) must never reach the client as a bare
+        ``500 text/plain`` from the WSGI server: it answers WCF's internal-error fault instead.
+        """
+        try:
+            return self._route(environ, start_response)
+        except Exception:
+            logger.exception("the fake SAT failed on %s", environ.get("PATH_INFO", ""))
+            self.ledger.stats.count("rejections", "internal-error")
+            return _respond(
+                start_response,
+                "500 Internal Server Error",
+                responses.internal_error(),
+                exc_info=sys.exc_info(),
+            )
+
+    def _route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_admin/"):
             return self._admin(environ, start_response, path)
@@ -129,17 +150,26 @@ class FakeSatApp:
         if action not in _ACTIONS[service]:
             return self._fault(start_response, responses.action_not_supported(action), "action")
         try:
-            envelope = etree.fromstring(_read_body(environ), _PARSER)
+            body = read_body(environ)
+        except BodyRefused as refused:
+            self.ledger.stats.count("rejections", "body")
+            return _respond(
+                start_response,
+                refused.status,
+                responses.fault(responses.CLIENT, refused.message),
+                close=True,
+            )
+        try:
+            envelope = _parse(body)
+            operation = body_operation(envelope)
         except (etree.XMLSyntaxError, ValueError):
             return self._fault(
-                start_response,
-                responses.fault(("s:Client", ""), "The message is not well-formed XML."),
-                "xml",
+                start_response, responses.fault(responses.CLIENT, responses.NOT_WELL_FORMED), "xml"
             )
         if service is Service.AUTENTICACION:
-            return self._autentica(start_response, envelope)
+            return self._autentica(start_response, envelope, service_type)
         try:
-            claims = self.tokens.check(_token(environ), self.clock())
+            claims = self.tokens.check(_token(environ), self.clock(), service_type.value)
         except TokenRejected as rejected:
             self.ledger.stats.count("rejections", f"token-{rejected.reason}")
             return self._fault(
@@ -147,7 +177,6 @@ class FakeSatApp:
                 responses.fault(responses.INVALID_SECURITY, responses.INVALID_SECURITY_TEXT),
                 "token",
             )
-        operation = body_operation(envelope)
         name = etree.QName(operation).localname
         try:
             if injected is not None and injected.kind == "error404":
@@ -175,10 +204,13 @@ class FakeSatApp:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def _autentica(self, start_response: StartResponse, envelope: etree._Element) -> list[bytes]:
+    def _autentica(
+        self, start_response: StartResponse, envelope: etree._Element, service: ServiceType
+    ) -> list[bytes]:
         now = self.clock()
         try:
             signer = verify_autentica(envelope, now=now, trust_anchors=self.trust_anchors)
+            self.replays.check(signer, now)
         except AuthenticationRejected as rejected:
             logger.info("Autentica refused: %s", rejected.reason)
             self.ledger.stats.count("rejections", f"autentica-{rejected.reason}")
@@ -187,7 +219,7 @@ class FakeSatApp:
                 responses.fault(responses.INVALID_SECURITY, responses.INVALID_SECURITY_TEXT),
                 "autentica",
             )
-        token, claims = self.tokens.issue(signer.rfc, signer.serial_number, now)
+        token, claims = self.tokens.issue(signer.rfc, signer.serial_number, now, service.value)
         self.ledger.stats.bump("tokens_issued")
         return _respond(
             start_response, "200 OK", responses.autentica(token, claims.issued_at, claims.expires)
@@ -295,8 +327,8 @@ class FakeSatApp:
             return [body]
         if path == "/_admin/clock" and environ.get("REQUEST_METHOD") == "POST":
             try:
-                seconds = float(json.loads(_read_body(environ) or b"{}").get("advance_seconds", 0))
-            except (ValueError, AttributeError):
+                seconds = float(json.loads(read_body(environ) or b"{}").get("advance_seconds", 0))
+            except (ValueError, AttributeError, BodyRefused):
                 return _plain(start_response, "400 Bad Request", 'send {"advance_seconds": N}\n')
             self.clock.advance(timedelta(seconds=seconds))
             body = json.dumps({"now": self.clock().isoformat()}).encode()
@@ -305,7 +337,8 @@ class FakeSatApp:
         return _plain(start_response, "404 Not Found", "GET /_admin/stats, POST /_admin/clock\n")
 
     def stats(self) -> dict[str, Any]:
-        """Calls, rejections by code, downloads per package, tokens issued."""
+        """Calls, rejections by code, downloads per package, tokens issued, and the ledger's
+        lasting counts (``ledger_counts``: they survive a restart of the server)."""
         return {
             **self.ledger.stats.snapshot(),
             "requests": [
@@ -316,8 +349,40 @@ class FakeSatApp:
                 }
                 for record in self.ledger.requests()
             ],
+            **ledger_counts(self.ledger),
             "now": self.clock().isoformat(),
         }
+
+
+def ledger_counts(ledger: Ledger) -> dict[str, Any]:
+    """What a soak or fleet test asserts, counted over the ledger's whole life::
+
+    "solicitudes_by_rfc": {"AAA010101AAA": 12},
+    "solicitudes_by_parameters": [{"rfc": …, "parameters": {…}, "count": 2,
+                                   "codes": {"5000": 1, "5005": 1}}],
+    "package_downloads": {"<IdPaquete>": 2},
+    "max_sends_of_a_parameter_set": 2, "max_downloads_of_a_package": 2
+    """
+    by_rfc: dict[str, int] = {}
+    by_parameters: dict[tuple[str, str], dict[str, Any]] = {}
+    for rfc, parameters, code, count in ledger.submissions():
+        by_rfc[rfc] = by_rfc.get(rfc, 0) + count
+        entry = by_parameters.setdefault(
+            (rfc, parameters),
+            {"rfc": rfc, "parameters": json.loads(parameters), "count": 0, "codes": {}},
+        )
+        entry["count"] += count
+        entry["codes"][str(code)] = entry["codes"].get(str(code), 0) + count
+    downloads = {package.id_paquete: package.downloads for package in ledger.packages()}
+    return {
+        "solicitudes_by_rfc": by_rfc,
+        "solicitudes_by_parameters": list(by_parameters.values()),
+        "package_downloads": downloads,
+        "max_sends_of_a_parameter_set": max(
+            (entry["count"] for entry in by_parameters.values()), default=0
+        ),
+        "max_downloads_of_a_package": max(downloads.values(), default=0),
+    }
 
 
 def _check_solicitante(element: etree._Element, signer: str) -> None:
@@ -362,15 +427,13 @@ def _token(environ: dict[str, Any]) -> str:
     return match.group(1)
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise ValueError("bad Content-Length") from None
-    if length > 10 * 1024 * 1024:
-        raise ValueError("request too large")
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
-    return body
+def _parse(body: bytes) -> etree._Element:
+    """The envelope, refusing a DOCTYPE as WCF does (no DTD is processed, none is allowed)."""
+    envelope = etree.fromstring(body, _PARSER)
+    doctype: str = getattr(envelope.getroottree().docinfo, "doctype", "")
+    if doctype:
+        raise ValueError("a DOCTYPE is not allowed")
+    return envelope
 
 
 def _own_url(environ: dict[str, Any]) -> str:
@@ -378,8 +441,21 @@ def _own_url(environ: dict[str, Any]) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('PATH_INFO', '')}"
 
 
-def _respond(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
-    start_response(status, [*_XML, ("Content-Length", str(len(body)))])
+def _respond(
+    start_response: StartResponse,
+    status: str,
+    body: bytes,
+    *,
+    close: bool = False,
+    exc_info: Any = None,
+) -> list[bytes]:
+    headers = [*_XML, ("Content-Length", str(len(body)))]
+    if close:
+        headers.append(("Connection", "close"))
+    if exc_info is None:
+        start_response(status, headers)
+    else:
+        start_response(status, headers, exc_info)
     return [body]
 
 

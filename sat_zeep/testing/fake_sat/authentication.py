@@ -4,12 +4,21 @@ The request must carry one ``o:Security`` header whose ``Signature`` (checked wi
 exactly the header's ``u:Timestamp`` and whose key is the certificate of the header's
 ``o:BinarySecurityToken``. The certificate must chain to a trusted CA, be an e.firma (not a CSD)
 and be valid now; the Timestamp must be current, allowing a small clock skew.
+
+The Timestamp rules follow WS-Security 1.0 (SOAP Message Security §10: a receiver may refuse a
+Timestamp it finds stale) as WCF, SAT's server, applies them: ``Created`` may not be older than
+``MAX_WINDOW`` plus the skew, nor in the future, and ``Expires - Created`` may not exceed
+``MAX_WINDOW`` (WCF's ``TimestampValidityDuration``, 5 minutes by default, the span of every SAT
+sample, CONTRACT.md §2.1). A request that repeats a signed Timestamp already used while it is
+still valid is refused as a replay (WCF's replay detection; CONTRACT.md says nothing either way,
+so this is the strict choice: a real client signs a new Timestamp for every Autentica).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -27,6 +36,8 @@ _SIGNATURE_METHODS = {RSA_SHA1, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha2
 _DIGEST_METHODS = {SHA1, "http://www.w3.org/2001/04/xmlenc#sha256"}
 #: Allowed difference between the client's clock and the server's.
 CLOCK_SKEW = timedelta(minutes=5)
+#: The longest Timestamp window accepted, and the oldest ``Created`` (plus the skew).
+MAX_WINDOW = timedelta(minutes=5)
 
 
 class AuthenticationRejected(Exception):
@@ -44,6 +55,29 @@ class Authenticated:
     certificate: x509.Certificate
     rfc: str
     serial_number: int
+    #: The SignatureValue of the Timestamp and when that Timestamp stops being valid.
+    signature_value: str = ""
+    expires: datetime = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class ReplayCache:
+    """Signed Timestamps already used, kept until they expire (then a replay fails anyway)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, datetime] = {}
+
+    def check(
+        self, authenticated: Authenticated, now: datetime, skew: timedelta = CLOCK_SKEW
+    ) -> None:
+        """Remember this Timestamp's signature, or ``AuthenticationRejected`` if seen before."""
+        with self._lock:
+            for value, expires in list(self._seen.items()):
+                if expires <= now - skew:
+                    del self._seen[value]
+            if authenticated.signature_value in self._seen:
+                raise AuthenticationRejected("the signed Timestamp was already used (replay)")
+            self._seen[authenticated.signature_value] = authenticated.expires
 
 
 def _one(parent: etree._Element, tag: str, what: str) -> etree._Element:
@@ -131,7 +165,17 @@ def verify_autentica(
         raise AuthenticationRejected("the Timestamp is in the future")
     if expires <= now - skew:
         raise AuthenticationRejected("the Timestamp has expired")
-    return Authenticated(certificate, certificate_rfc(certificate), certificate.serial_number)
+    if expires - created > MAX_WINDOW:
+        raise AuthenticationRejected("the Timestamp's window is longer than 5 minutes")
+    if created < now - MAX_WINDOW - skew:
+        raise AuthenticationRejected("the Timestamp was created too long ago")
+    return Authenticated(
+        certificate,
+        certificate_rfc(certificate),
+        certificate.serial_number,
+        "".join((signature.findtext(f"{{{DSIG}}}SignatureValue") or "").split()),
+        expires,
+    )
 
 
 def issued_by_any(certificate: x509.Certificate, anchors: Sequence[x509.Certificate]) -> bool:

@@ -9,6 +9,7 @@ requests per period (5002), no duplicate of an active request (5005), folio requ
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from . import ledger_store
+from .ledger_store import LedgerStore, encode, query_from_json
 from .package_writer import (
     package_id,
     split_into_packages,
@@ -144,54 +145,82 @@ class Ledger:
         self._packages: dict[str, PackageRecord] = {}
         self._periods: Counter[tuple[object, ...]] = Counter()
         self._folios: Counter[tuple[str, str]] = Counter()
+        #: The active request of each exact parameter set, for the 5005 rule in O(1).
+        self._active: dict[str, str] = {}
         self._lock = threading.RLock()
         self._building: set[str] = set()
+        self.store = LedgerStore(directory)
         self._restore()
+
+    def batch(self) -> Any:
+        """One transaction for many changes (``with ledger.batch(): …``)."""
+        return self.store.batch()
 
     # -- Solicitud ------------------------------------------------------------------------------
 
     def submit(
         self, *, rfc_solicitante: str, serial_number: int, query: Query, tipo_solicitud: str
     ) -> Outcome:
-        """Accept a request, or refuse it with 5002, 5005, 5011 or 5012."""
-        now = self.clock()
+        """Accept a request, or refuse it with 5002, 5005, 5011 or 5012.
+
+        Every call is counted by RFC, exact parameter set and answer (``submissions()``).
+        """
+        parameters = parameter_set(query, tipo_solicitud)
         with self._lock:
-            if query.direction == "folio":
-                day_key = (rfc_solicitante, now.date().isoformat())
-                if self._folios[day_key] >= self.config.folio_requests_per_day:
-                    return Outcome(5011, "Límite de descargas por folio por día")
-                document = self.universe.find(query.folio or "")
-                if document is not None and document.estatus == "0":
-                    return Outcome(
-                        5012, "No se permite la descarga de xml que se encuentren cancelados"
-                    )
-                self._folios[day_key] += 1
-                self._save()
-            for record in self._requests.values():
-                if (
-                    record.active
-                    and record.query == query
-                    and record.tipo_solicitud == tipo_solicitud
-                ):
-                    return Outcome(5005, "Solicitud duplicada")
-            period = _period_key(query)
-            is_xml = tipo_solicitud != "Metadata"
-            if is_xml and query.direction != "folio":
-                if self._periods[period] >= self.config.cfdi_requests_per_period:
-                    return Outcome(5002, "Se han agotado las solicitudes de por vida")
-                self._periods[period] += 1
-            record = RequestRecord(
-                id_solicitud=str(uuid.uuid4()),
-                rfc_solicitante=rfc_solicitante,
-                serial_number=serial_number,
-                query=query,
-                tipo_solicitud=tipo_solicitud,
-                created=now,
+            outcome = self._submit(
+                rfc_solicitante, serial_number, query, tipo_solicitud, parameters
             )
-            self._requests[record.id_solicitud] = record
-            self.stats.bump("requests_accepted")
-            self._save()
-            return Outcome(5000, "Solicitud Aceptada", record=record)
+            self.store.count_submission(rfc_solicitante, parameters, outcome.code)
+            return outcome
+
+    def _submit(
+        self,
+        rfc_solicitante: str,
+        serial_number: int,
+        query: Query,
+        tipo_solicitud: str,
+        parameters: str,
+    ) -> Outcome:
+        now = self.clock()
+        if query.direction == "folio":
+            day_key = (rfc_solicitante, now.date().isoformat())
+            if self._folios[day_key] >= self.config.folio_requests_per_day:
+                return Outcome(5011, "Límite de descargas por folio por día")
+            document = self.universe.find(query.folio or "")
+            if document is not None and document.estatus == "0":
+                return Outcome(
+                    5012, "No se permite la descarga de xml que se encuentren cancelados"
+                )
+            self._folios[day_key] += 1
+            self.store.put_counter("folio", list(day_key), self._folios[day_key])
+        active = self._requests.get(self._active.get(parameters, ""))
+        if active is not None and active.active:
+            return Outcome(5005, "Solicitud duplicada")
+        period = _period_key(query)
+        is_xml = tipo_solicitud != "Metadata"
+        if is_xml and query.direction != "folio":
+            if self._periods[period] >= self.config.cfdi_requests_per_period:
+                return Outcome(5002, "Se han agotado las solicitudes de por vida")
+            self._periods[period] += 1
+            self.store.put_counter("period", list(period), self._periods[period])
+        record = RequestRecord(
+            id_solicitud=str(uuid.uuid4()),
+            rfc_solicitante=rfc_solicitante,
+            serial_number=serial_number,
+            query=query,
+            tipo_solicitud=tipo_solicitud,
+            created=now,
+        )
+        self._requests[record.id_solicitud] = record
+        self._active[parameters] = record.id_solicitud
+        self.stats.bump("requests_accepted")
+        self._save_request(record)
+        return Outcome(5000, "Solicitud Aceptada", record=record)
+
+    def submissions(self) -> list[tuple[str, str, int, int]]:
+        """(RFC, parameter set as JSON, CodEstatus, count) of every Solicitud ever received."""
+        with self._lock:
+            return self.store.submissions()
 
     # -- Verificación ---------------------------------------------------------------------------
 
@@ -229,7 +258,7 @@ class Ledger:
             if record.estado == TERMINADA and expired:
                 record.estado = VENCIDA
             if record.estado != before:
-                self._save()
+                self._save_request(record)
             return Outcome(5000, "Solicitud Aceptada", record=replace(record))
 
     def _build(self, record: RequestRecord, snapshot: RequestRecord, now: datetime) -> None:
@@ -244,7 +273,10 @@ class Ledger:
             record.packages = tuple(package.id_paquete for package in packages)
             record.finished = now if packages else None
             self._packages.update((package.id_paquete, package) for package in packages)
-            self._save()
+            with self.store.batch():
+                self._save_request(record)
+                for package in packages:
+                    self._save_package(package)
 
     def _ready(self, record: RequestRecord, now: datetime) -> bool:
         config = self.config
@@ -306,7 +338,7 @@ class Ledger:
                 return Outcome(5008, "Máximo de descargas permitidas")
             package.downloads += 1
             self.stats.count("downloads", package.id_paquete)
-            self._save()
+            self._save_package(package)
             return Outcome(5000, "Solicitud Aceptada", package=replace(package))
 
     def package(self, id_paquete: str) -> PackageRecord | None:
@@ -322,33 +354,41 @@ class Ledger:
 
     # -- persistence ----------------------------------------------------------------------------
 
-    def _save(self) -> None:
-        ledger_store.dump(
-            {
-                "requests": [asdict(r) for r in self._requests.values()],
-                "packages": [asdict(p) for p in self._packages.values()],
-                "periods": [[list(key), count] for key, count in self._periods.items()],
-                "folios": [[*key, count] for key, count in self._folios.items()],
-            },
-            self.directory,
-        )
+    def packages(self) -> list[PackageRecord]:
+        """Every package so far (copies), with its download count."""
+        with self._lock:
+            return [replace(package) for package in self._packages.values()]
+
+    def _save_request(self, record: RequestRecord) -> None:
+        self.store.put_request(record.id_solicitud, asdict(record))
+
+    def _save_package(self, package: PackageRecord) -> None:
+        self.store.put_package(package.id_paquete, asdict(package))
 
     def _restore(self) -> None:
-        state = ledger_store.load(self.directory)
-        if state is None:
-            return
-        for data in state["requests"]:
-            data["query"] = ledger_store.query_from_json(data["query"])
+        for data in self.store.requests():
+            data["query"] = query_from_json(data["query"])
             data["packages"] = tuple(data["packages"])
             record = RequestRecord(**data)
             self._requests[record.id_solicitud] = record
-        for data in state["packages"]:
+            if record.active:
+                self._active[parameter_set(record.query, record.tipo_solicitud)] = (
+                    record.id_solicitud
+                )
+        for data in self.store.packages():
             package = PackageRecord(**data)
             self._packages[package.id_paquete] = package
-        for key, count in state["periods"]:
+        for key, count in self.store.counters("period"):
             self._periods[_period_key(_query_from_key(key))] = count
-        for rfc, day, count in state["folios"]:
+        for (rfc, day), count in self.store.counters("folio"):
             self._folios[(rfc, day)] = count
+
+
+def parameter_set(query: Query, tipo_solicitud: str) -> str:
+    """The exact parameters of a Solicitud as canonical JSON (what 5002 and 5005 compare)."""
+    values = {key: value for key, value in asdict(query).items() if value not in (None, ())}
+    values["tipo_solicitud"] = tipo_solicitud
+    return json.dumps(encode(values), sort_keys=True, ensure_ascii=False)
 
 
 def _query_from_key(key: list[Any]) -> Query:

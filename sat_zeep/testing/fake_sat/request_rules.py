@@ -6,6 +6,7 @@ turns the attributes of a Solicitud into a ``Query``, or a 301 message naming th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ TIPOS_SOLICITUD = ("Metadata", "CFDI", "PDF", "PDFCOCEMA", "TXTUUIDMASIVA")
 ESTADOS = ("Todos", "Cancelado", "Vigente")
 TIPOS_COMPROBANTE = ("I", "E", "T", "N", "P")
 _NS = {"des": DESCARGA_MASIVA}
+#: SAT's answer to a Recibidos CFDI request without ``EstadoComprobante="Vigente"``.
+RECIBIDOS_CANCELADOS = (
+    "XML Mal Formado:La solicitud de descarga no es válida. "
+    "No se permite la descarga de xml que se encuentren cancelados."
+)
 
 
 class Refusal(Exception):
@@ -63,13 +69,25 @@ def check_seal(
             raise Refusal(305, "Certificado Inválido") from None
         raise Refusal(302, "Sello Mal Formado") from None
     certificate = verified.certificate
-    if not issued_by_any(certificate, trust_anchors) or not certificate_is_fiel(certificate):
+    if not _trusted_fiel(certificate, tuple(trust_anchors)):
         raise Refusal(305, "Certificado Inválido")
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise Refusal(304, "Certificado Revocado o Caduco")
     if certificate.serial_number != token_serial:
         raise Refusal(300, "Usuario No Válido")
-    return Sealed(certificate, certificate_rfc(certificate))
+    return Sealed(certificate, _signer_rfc(certificate))
+
+
+@functools.lru_cache(maxsize=4096)
+def _trusted_fiel(certificate: x509.Certificate, anchors: tuple[x509.Certificate, ...]) -> bool:
+    """Issued by an anchor and an e.firma: a quarter of a Verifica's CPU, so kept per certificate
+    (certificates compare and hash by their DER bytes)."""
+    return issued_by_any(certificate, anchors) and certificate_is_fiel(certificate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signer_rfc(certificate: x509.Certificate) -> str:
+    return certificate_rfc(certificate)
 
 
 def inner(operation: etree._Element) -> etree._Element:
@@ -134,10 +152,9 @@ def read_solicitud(
     emitidos = operation_name == "SolicitaDescargaEmitidos"
     owner_attribute = "RfcEmisor" if emitidos else "RfcReceptor"
     owner = _rfc(get(owner_attribute), owner_attribute, required=True)
-    if owner != signer:
+    # SAT's v1.5 tables name the owner's attribute in 303 for Emitidos and Recibidos.
+    if owner != signer or solicitante != signer:
         raise Refusal(303, f"Sello no corresponde con {owner_attribute}")
-    if solicitante != signer:
-        raise Refusal(303, "Sello no corresponde con RfcSolicitante")
     tipo = _choice(get("TipoSolicitud"), "TipoSolicitud", TIPOS_SOLICITUD)
     if tipo is None:
         raise Refusal(301, "XML Mal Formado: falta TipoSolicitud")
@@ -149,8 +166,9 @@ def read_solicitud(
     if start < oldest:
         raise Refusal(301, "XML Mal Formado: el periodo excede los 6 años permitidos")
     estado = _choice(get("EstadoComprobante"), "EstadoComprobante", ESTADOS)
-    if not emitidos and tipo == "CFDI" and estado not in (None, "Vigente"):
-        raise Refusal(301, "XML Mal Formado: solo se pueden descargar XML recibidos vigentes")
+    if not emitidos and tipo == "CFDI" and estado != "Vigente":
+        # SAT since v1.5: received XML only when Vigente is asked for (no default applies).
+        raise Refusal(301, RECIBIDOS_CANCELADOS)
     tipo_comprobante = _choice(get("TipoComprobante"), "TipoComprobante", TIPOS_COMPROBANTE)
     complemento = get("Complemento")
     if complemento is not None and complemento not in complementos(service):

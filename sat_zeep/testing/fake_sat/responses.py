@@ -28,6 +28,17 @@ _CHUNK = 3 * 65536
 #: ``faultcode`` prefixes as SAT writes them: ``a`` for WS-Security, ``s`` for SOAP itself.
 INVALID_SECURITY = ("a:InvalidSecurity", WSSE)
 INVALID_SECURITY_TEXT = "An error occurred when verifying security for the message."
+#: SOAP's own ``Client`` code: its prefix ``s`` is the envelope's, already declared.
+CLIENT = ("s:Client", SOAP_ENV)
+NOT_WELL_FORMED = "The message is not well-formed XML."
+#: What WCF answers when the service itself fails (its dispatcher's namespace).
+INTERNAL_SERVICE_FAULT = (
+    "a:InternalServiceFault",
+    "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher",
+)
+INTERNAL_SERVICE_FAULT_TEXT = (
+    "The server was unable to process the request due to an internal error."
+)
 ACTION_NOT_SUPPORTED = (
     "a:ActionNotSupported",
     "http://schemas.microsoft.com/ws/2005/05/addressing/none",
@@ -49,10 +60,17 @@ def fault(code: tuple[str, str], text: str) -> bytes:
     """A SOAP 1.1 fault, e.g. ``fault(INVALID_SECURITY, INVALID_SECURITY_TEXT)``."""
     name, namespace = code
     prefix = name.split(":", 1)[0]
+    # ``s`` is bound on the Envelope; redeclaring it (or binding a prefix to "") is not XML.
+    declaration = "" if prefix == "s" else f' xmlns:{prefix}="{namespace}"'
     return _envelope(
-        f'<s:Fault><faultcode xmlns:{prefix}="{namespace}">{escape(name)}</faultcode>'
+        f"<s:Fault><faultcode{declaration}>{escape(name)}</faultcode>"
         f'<faultstring xml:lang="en-US">{escape(text)}</faultstring></s:Fault>'
     )
+
+
+def internal_error() -> bytes:
+    """WCF's fault for a failure inside the service (never a bare text/plain 500)."""
+    return fault(INTERNAL_SERVICE_FAULT, INTERNAL_SERVICE_FAULT_TEXT)
 
 
 def action_not_supported(action: str) -> bytes:

@@ -6,6 +6,11 @@ SAT answers Autentica with a JWT followed by ``&wrap_subject=…``, URL-encoded 
 
 The fake server signs its JWT with HMAC-SHA256 and a per-server secret. ``wrap_subject`` is the
 certificate serial number, its ASCII digits written in hex, as SAT's samples show.
+
+A token serves the services of the Autenticacion that issued it: CFDI and Retenciones each have
+their own Autenticacion endpoint (CONTRACT.md §1.3, §2.2), so the fake writes the issuing service
+into the JWT's ``aud`` and refuses a CFDI token on Retenciones (and the reverse) as
+``InvalidSecurity``, as it refuses any token that service did not issue.
 """
 
 from __future__ import annotations
@@ -62,15 +67,17 @@ class TokenIssuer:
         self._secret = secret or secrets.token_bytes(32)
         self.lifetime = lifetime
 
-    def issue(self, rfc: str, serial_number: int, now: datetime) -> tuple[str, TokenClaims]:
-        """A new token for a certificate, and its claims."""
+    def issue(
+        self, rfc: str, serial_number: int, now: datetime, service: str = "cfdi"
+    ) -> tuple[str, TokenClaims]:
+        """A new token for a certificate from ``service``'s Autenticacion, and its claims."""
         claims = TokenClaims(rfc, serial_number, now, now + self.lifetime)
         payload = {
             "nbf": int(now.timestamp()),
             "exp": int(claims.expires.timestamp()),
             "iat": int(now.timestamp()),
             "iss": "sat_zeep fake SAT",
-            "aud": "DescargaMasivaTerceros",
+            "aud": _audience(service),
             "sub": rfc,
             "serial": str(serial_number),
             "jti": secrets.token_hex(8),
@@ -83,8 +90,8 @@ class TokenIssuer:
         raw = f"{signing_input}.{_b64url(mac)}&wrap_subject={serial_subject(serial_number)}"
         return quote(raw, safe=""), claims
 
-    def check(self, token: str, now: datetime) -> TokenClaims:
-        """The claims of a valid token, or ``TokenRejected``."""
+    def check(self, token: str, now: datetime, service: str = "cfdi") -> TokenClaims:
+        """The claims of a token valid on ``service``, or ``TokenRejected``."""
         raw = unquote(token)
         jwt, _, subject = raw.partition("&wrap_subject=")
         parts = jwt.split(".")
@@ -108,6 +115,13 @@ class TokenIssuer:
             issued_at=datetime.fromtimestamp(payload["iat"], timezone.utc),
             expires=datetime.fromtimestamp(payload["exp"], timezone.utc),
         )
+        if payload.get("aud") != _audience(service):
+            raise TokenRejected("audience")
         if now >= claims.expires:
             raise TokenRejected("expired")
         return claims
+
+
+def _audience(service: str) -> str:
+    """``DescargaMasivaTerceros`` for CFDI, ``DescargaMasivaTerceros/retenciones`` otherwise."""
+    return "DescargaMasivaTerceros" if service == "cfdi" else f"DescargaMasivaTerceros/{service}"
