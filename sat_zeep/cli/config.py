@@ -48,28 +48,28 @@ class Taxpayer:
 
 
 def load_config(path: Path, base: Settings) -> list[Taxpayer]:
-    """The taxpayers of a config file; ``ClickException`` naming the entry and key when wrong."""
+    """The taxpayers of a config file; ``UsageError`` (exit 2) naming the entry and key when wrong."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{path} is not valid TOML: {error}") from None
+        raise click.UsageError(f"{path} is not valid TOML: {error}") from None
     defaults = data.get("defaults", {})
     if "password" in defaults or any("password" in entry for entry in data.get("taxpayer", [])):
-        raise click.ClickException(
+        raise click.UsageError(
             f"{path} must not hold passwords: use password_env or password_file for each taxpayer"
         )
     unknown = set(defaults) - _KNOWN_DEFAULTS
     if unknown:
-        raise click.ClickException(f"{path} [defaults]: unknown keys {sorted(unknown)}")
+        raise click.UsageError(f"{path} [defaults]: unknown keys {sorted(unknown)}")
     entries = data.get("taxpayer", [])
     if not entries:
-        raise click.ClickException(f"{path} lists no [[taxpayer]]")
+        raise click.UsageError(f"{path} lists no [[taxpayer]]")
     folder = path.parent
     taxpayers = []
     for index, entry in enumerate(entries, start=1):
         unknown = set(entry) - _KNOWN
         if unknown:
-            raise click.ClickException(f"{path} taxpayer {index}: unknown keys {sorted(unknown)}")
+            raise click.UsageError(f"{path} taxpayer {index}: unknown keys {sorted(unknown)}")
         taxpayers.append(_taxpayer(entry, defaults, base, folder, index))
     return taxpayers
 

@@ -85,7 +85,7 @@ def test_a_config_holding_a_password_is_refused(run: Runner, tmp_path: Path) -> 
     config = tmp_path / "c.toml"
     config.write_text('[[taxpayer]]\nname = "x"\npassword = "secreto"\n', encoding="utf-8")
     result = run("sync", "--config", config)
-    assert result.code != 0
+    assert result.code == 2, result.err
     assert "must not hold passwords" in result.err
     assert "secreto" not in result.err + result.out
 
