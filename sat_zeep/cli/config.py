@@ -48,7 +48,7 @@ class Taxpayer:
 
 
 def load_config(path: Path, base: Settings) -> list[Taxpayer]:
-    """The taxpayers of a config file; ``UsageError`` (exit 2) naming the entry and key when wrong."""
+    """The taxpayers of a config file; a ``UsageError`` (exit 2) naming the entry and key."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
