@@ -83,7 +83,13 @@ def mutate(module: str, tests: list[str], known: list[dict[str, str]]) -> bool:
     with tempfile.TemporaryDirectory(prefix="sat-zeep-mutation-") as directory:
         workdir = Path(directory)
         copy_checkout(workdir)
-        runner = f"{sys.executable} -m pytest -x -q -p no:cacheprovider " + " ".join(tests)
+        # mutmut 2 counts a mutant killed only when the runner exits 1, but pytest exits 2 or 4
+        # when the mutant breaks an import: any failure becomes 1.
+        pytest = f"{sys.executable} -m pytest -x -q -p no:cacheprovider " + " ".join(tests)
+        runner = (
+            f"{sys.executable} -c 'import subprocess, sys;"
+            f" sys.exit(1 if subprocess.call(sys.argv[1:]) else 0)' {pytest}"
+        )
         run = run_mutmut(
             workdir,
             [
