@@ -20,6 +20,19 @@ pytest_plugins = ["pytester"]
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_RFC = "SZP200101AB1"
 
+#: Seconds a test that talks to a fake SAT may take before it fails (pytest-timeout); the
+#: slowest of them take ~10 s on a busy 2-core machine.
+SAT_TEST_TIMEOUT = 120
+_SAT_FIXTURES = {"make_sat", "sat", "fake_sat"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test waiting on a fake SAT gets ``SAT_TEST_TIMEOUT`` unless it sets its own timeout."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _SAT_FIXTURES and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SAT_TEST_TIMEOUT))
+
 
 @pytest.fixture(scope="session")
 def fixture_dir() -> Path:

@@ -111,6 +111,20 @@ def test_token_is_renewed_before_it_expires(
     assert sat.actions.count("Autentica") == 2
 
 
+@pytest.mark.parametrize(
+    ("left", "authentications"),
+    [(timedelta(seconds=31), 1), (timedelta(seconds=30), 2), (timedelta(seconds=29), 2)],
+)
+def test_a_token_is_renewed_when_30_seconds_or_less_are_left(
+    client: SatClient, clock: Clock, sat: CannedSat, left: timedelta, authentications: int
+) -> None:
+    """The renewal margin is 30 s: a token with 31 s left is still used, one with 30 s is not."""
+    client.verifica_solicitud_descarga("2d3f6a4e-8c1b-4f7a-9e25-0b6c7d8e9f10")
+    clock.now = NOW + timedelta(minutes=5) - left
+    client.verifica_solicitud_descarga("2d3f6a4e-8c1b-4f7a-9e25-0b6c7d8e9f10")
+    assert sat.actions.count("Autentica") == authentications
+
+
 def test_a_persisted_token_is_reused(fiel: Fiel, transport: MockTransport, sat: CannedSat) -> None:
     saved = Token(value=TOKEN, created=NOW, expires=NOW + timedelta(minutes=5)).model_dump_json()
     client = SatClient(fiel, transport=transport, clock=lambda: NOW + timedelta(minutes=1))

@@ -65,11 +65,30 @@ def recorded_envelope(fiel: Fiel, name: str) -> bytes:
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_envelope_matches_golden_file(fiel: Fiel, name: str) -> None:
     body = recorded_envelope(fiel, name)
-    golden = GOLDEN / f"{name}.xml"
-    if os.environ.get("SAT_ZEEP_UPDATE_GOLDEN"):
+    assert_golden(GOLDEN / f"{name}.xml", body)
+
+
+def assert_golden(golden: Path, body: bytes) -> None:
+    """``body`` is ``golden``'s bytes; ``SAT_ZEEP_UPDATE_GOLDEN=1`` (only 1) rewrites it first."""
+    if os.environ.get("SAT_ZEEP_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(exist_ok=True)
         golden.write_bytes(body)
     assert body == golden.read_bytes()
+
+
+@pytest.mark.parametrize("value", ["0", "", "yes"])
+def test_golden_files_are_rewritten_only_with_update_golden_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    golden = tmp_path / "envelope.xml"
+    golden.write_bytes(b"<committed/>")
+    monkeypatch.setenv("SAT_ZEEP_UPDATE_GOLDEN", value)
+    with pytest.raises(AssertionError):
+        assert_golden(golden, b"<changed/>")
+    assert golden.read_bytes() == b"<committed/>"
+    monkeypatch.setenv("SAT_ZEEP_UPDATE_GOLDEN", "1")
+    assert_golden(golden, b"<changed/>")
+    assert golden.read_bytes() == b"<changed/>"
 
 
 @pytest.mark.parametrize("name", sorted(set(CALLS) - {"autentica"}))

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from sat_zeep.errors import SignatureError
@@ -167,3 +171,71 @@ def test_form_of_sats_own_samples_is_accepted(fiel: Fiel) -> None:
     fiel.public_key.verify(
         value, etree.tostring(standalone, method="c14n"), padding.PKCS1v15(), hashes.SHA1()
     )
+
+
+def test_a_reference_with_two_c14n_transforms_is_malformed(fiel: Fiel) -> None:
+    operation = verifica_operation()
+    signature = sign_request(operation, fiel)
+    transforms = signature.find(f"{DS}SignedInfo/{DS}Reference/{DS}Transforms")
+    assert transforms is not None
+    etree.SubElement(transforms, f"{DS}Transform", Algorithm=transforms[0].get("Algorithm", ""))
+    with pytest.raises(SignatureError, match="at most one c14n Transform") as caught:
+        verify_request(operation)
+    assert caught.value.reason == "malformed"
+
+
+def test_a_certificate_without_an_rsa_key_is_refused(fiel: Fiel) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "EC")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    operation = verifica_operation()
+    signature = sign_request(operation, fiel)
+    node = signature.find(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")
+    assert node is not None
+    node.text = base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()
+    with pytest.raises(SignatureError, match="does not hold an RSA key") as caught:
+        verify_request(operation)
+    assert caught.value.reason == "certificate"
+
+
+def test_a_signature_value_with_non_base64_characters_is_malformed(fiel: Fiel) -> None:
+    """Lenient base64 would drop the ``*`` and accept the signature; strict base64 refuses it."""
+    operation = verifica_operation()
+    signature = sign_request(operation, fiel)
+    node = signature.find(f"{DS}SignatureValue")
+    assert node is not None and node.text
+    node.text = node.text[:10] + "*" + node.text[10:]
+    with pytest.raises(SignatureError, match="SignatureValue is not base64") as caught:
+        verify_request(operation)
+    assert caught.value.reason == "malformed"
+
+
+def wrapped(text: str) -> str:
+    return "\n      " + "\n      ".join(text[i : i + 16] for i in range(0, len(text), 16))
+
+
+def test_digest_and_signature_values_wrapped_over_lines_verify(fiel: Fiel) -> None:
+    """SAT's samples wrap base64 text over indented lines; the whitespace is not part of it."""
+    operation = verifica_operation()
+    signature = sign_request(operation, fiel)
+    digest = signature.find(f"{DS}SignedInfo/{DS}Reference/{DS}DigestValue")
+    signed_info = signature.find(f"{DS}SignedInfo")
+    value = signature.find(f"{DS}SignatureValue")
+    assert digest is not None and digest.text and signed_info is not None and value is not None
+    digest_value = digest.text
+    digest.text = wrapped(digest_value)
+    # The wrapped DigestValue is part of SignedInfo: sign SignedInfo again, as SAT's signer did.
+    signed = fiel.sign_sha1(etree.tostring(signed_info, method="c14n", exclusive=True))
+    value.text = wrapped(base64.b64encode(signed).decode())
+    verified = verify_request(operation)
+    assert verified.digest_value == digest_value

@@ -124,4 +124,5 @@ def test_xmlsec1_rejects_a_tampered_timestamp(
     assert expires is not None
     expires.text = "2026-01-15T18:00:00.000Z"
     result = xmlsec1_verify(envelope_with(security), fixture_dir / "efirma" / "fiel.cer", tmp_path)
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
+    assert "xmlSecOpenSSLEvpDigestVerify" in result.stderr

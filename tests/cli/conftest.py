@@ -13,7 +13,9 @@ import pytest
 from sat_zeep.cli import main
 from sat_zeep.testing.fake_sat.server import FakeSat
 
-START, END = "2026-10-01", "2026-10-31"
+from ..dates import month_ago
+
+START, END = (day.isoformat() for day in month_ago(2))
 PASSWORD_ENV = "SAT_ZEEP_PASSWORD"
 
 

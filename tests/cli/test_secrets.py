@@ -106,3 +106,17 @@ def test_secret_filter_scrubs_literals_and_private_keys() -> None:
     )
     assert secrets.filter(record)
     assert record.getMessage() == f"pw={REDACTED} esc={REDACTED} key={REDACTED}"
+
+
+def test_verbose_never_logs_the_package_content() -> None:
+    """``Paquete`` (the base64 ZIP of the taxpayer's documents) is redacted, parsed or not."""
+    package = "UEsDBBQAAAAIAPaquetecontentDocumentosDelContribuyente"
+    envelope = (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        '<RespuestaDescargaMasivaTercerosSalida xmlns="http://DescargaMasivaTerceros.sat.gob.mx">'
+        f"<Paquete>{package}</Paquete></RespuestaDescargaMasivaTercerosSalida></s:Body>"
+        "</s:Envelope>"
+    )
+    for logged in (redact_xml(envelope), redact_xml(envelope[:-5])):
+        assert package not in logged
+        assert REDACTED in logged

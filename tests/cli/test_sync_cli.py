@@ -6,6 +6,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import MakeSat
@@ -85,7 +86,7 @@ def test_a_config_holding_a_password_is_refused(run: Runner, tmp_path: Path) -> 
     config = tmp_path / "c.toml"
     config.write_text('[[taxpayer]]\nname = "x"\npassword = "secreto"\n', encoding="utf-8")
     result = run("sync", "--config", config)
-    assert result.code != 0
+    assert result.code == 2, result.err
     assert "must not hold passwords" in result.err
     assert "secreto" not in result.err + result.out
 
@@ -120,3 +121,18 @@ def test_demo(run: Runner, tmp_path: Path) -> None:
     ]
     assert "What the sync downloaded" in result.out
     assert all(path.stat().st_size > 100 for path in csv)
+
+
+def test_sync_with_a_failed_request_exits_12_not_11(
+    run: Runner, make_sat: MakeSat, sat_args: list[str], tmp_path: Path
+) -> None:
+    """SAT refuses every CFDI request of the period (5002): 12, something failed, not 'wait'."""
+    refusing = make_sat(config=LedgerConfig(cfdi_requests_per_period=0))
+    args = [*sat_args[:-1], refusing.base_url]
+    result = run(
+        "sync", *args, *FAST, "--start", START, "--end", END, "--out", tmp_path / "o",
+        "--kind", "cfdi", "--direction", "emitidos",
+    )  # fmt: skip
+    assert result.code == 12, result.out + result.err
+    assert "failed: " in result.out
+    assert refusing.stats()["requests_accepted"] == 0

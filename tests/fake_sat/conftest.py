@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 import requests
@@ -13,11 +12,12 @@ from sat_zeep.fiel import Fiel
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import MakeSat
+from ..dates import month_ago
 
 __all__ = ["END", "START", "MakeSat", "post"]
 
-#: A month the synthetic universe fills with documents (the server's clock is the real one).
-START, END = date(2026, 10, 1), date(2026, 10, 31)
+#: A past month the synthetic universe fills with documents (the server's clock is the real one).
+START, END = month_ago(2)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import io
 import threading
 import time
 import zipfile
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -100,9 +100,12 @@ def test_retenciones_over_https(make_sat: MakeSat, fiel: Fiel) -> None:
             START, END, TipoSolicitud.CFDI, complemento="dividendos"
         ).raise_for_status()
         state = client.verifica_solicitud_descarga(accepted.id_solicitud or "")
-        while not state.is_finished:
+        for _ in range(20):
+            if state.is_finished:
+                break
             assert state.estado_solicitud in (EstadoSolicitud.ACEPTADA, EstadoSolicitud.EN_PROCESO)
             state = client.verifica_solicitud_descarga(accepted.id_solicitud or "")
+        assert state.is_finished, state
         packages = download_all(client, state)
     document = etree.fromstring(packages[0].read(packages[0].namelist()[0]))
     assert etree.QName(document).localname == "Retenciones"
@@ -129,7 +132,7 @@ def test_date_range_without_documents_is_rejected_with_5004(make_sat: MakeSat, f
     sat = make_sat(documents_per_day=0)
     with SatClient(fiel, sat.endpoints()) as client:
         accepted = client.solicita_descarga_emitidos(
-            date(2026, 10, 1), date(2026, 10, 2), TipoSolicitud.METADATA
+            START, START + timedelta(days=1), TipoSolicitud.METADATA
         ).raise_for_status()
         for _ in range(5):
             state = client.verifica_solicitud_descarga(accepted.id_solicitud or "")

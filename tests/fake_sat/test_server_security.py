@@ -36,6 +36,8 @@ RECIBIDOS_CANCELADOS = (
     "XML Mal Formado:La solicitud de descarga no es válida. "
     "No se permite la descarga de xml que se encuentren cancelados."
 )
+#: The fake SAT's month as SAT's XML writes it.
+FIRST, LAST = f"{START}T00:00:00", f"{END}T23:59:59"
 
 AUTENTICA = "http://DescargaMasivaTerceros.gob.mx/IAutenticacion/Autentica"
 VERIFICA = (
@@ -253,7 +255,7 @@ class TamperingTransport(zeep.Transport):  # type: ignore[misc]
 
 def test_a_request_changed_after_signing_is_sello_mal_formado(sat: FakeSat, fiel: Fiel) -> None:
     transport = TamperingTransport(
-        b'FechaFinal="2026-10-31T23:59:59"', b'FechaFinal="2026-10-30T23:59:59"'
+        f'FechaFinal="{LAST}"'.encode(), f'FechaFinal="{END - timedelta(days=1)}T23:59:59"'.encode()
     )
     with SatClient(fiel, sat.endpoints(), transport=transport) as client:
         result = client.solicita_descarga_emitidos(START, END, TipoSolicitud.METADATA)
@@ -278,8 +280,8 @@ def raw_solicitud(client: SatClient, operation: str, **attributes: object) -> An
 
 def test_rfcs_must_match_the_seal(client: SatClient) -> None:
     base = {
-        "FechaInicial": "2026-10-01T00:00:00",
-        "FechaFinal": "2026-10-31T23:59:59",
+        "FechaInicial": FIRST,
+        "FechaFinal": LAST,
         "TipoSolicitud": "Metadata",
     }
     emitidos = raw_solicitud(client, "SolicitaDescargaEmitidos", RfcEmisor="AAA010101AAA", **base)
@@ -303,7 +305,7 @@ def test_rfcs_must_match_the_seal(client: SatClient) -> None:
     [
         (
             "SolicitaDescargaEmitidos",
-            {"FechaInicial": "2026-10-31T00:00:00", "FechaFinal": "2026-10-01T00:00:00"},
+            {"FechaInicial": f"{END}T00:00:00", "FechaFinal": FIRST},
             "FechaInicial debe ser menor a FechaFinal",
         ),
         ("SolicitaDescargaEmitidos", {"FechaInicial": "2019-01-01T00:00:00"}, "excede los 6 años"),
@@ -346,8 +348,8 @@ def test_parameters_sat_rejects_answer_301(
     base = bases[operation]
     if operation != "SolicitaDescargaFolio":
         base |= {
-            "FechaInicial": "2026-10-01T00:00:00",
-            "FechaFinal": "2026-10-31T23:59:59",
+            "FechaInicial": FIRST,
+            "FechaFinal": LAST,
             "TipoSolicitud": "Metadata",
         }
     result = raw_solicitud(client, operation, RfcSolicitante=rfc, **(base | attributes))

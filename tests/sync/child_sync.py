@@ -6,13 +6,14 @@ python tests/sync/child_sync.py BASE_URL OUTPUT
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sat_zeep.client import SatClient
 from sat_zeep.endpoints import Endpoints
 from sat_zeep.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob
+from tests.dates import month_ago
 
 EFIRMA = Path(__file__).resolve().parent.parent / "fixtures" / "efirma"
 
@@ -24,7 +25,7 @@ def main(base_url: str, output: str) -> int:
         engine = SyncEngine(
             client, output, poll=PollPolicy(initial=timedelta(0), maximum=timedelta(0))
         )
-        summary = engine.run(SyncJob(date(2026, 9, 1), date(2026, 10, 31)))
+        summary = engine.run(SyncJob(month_ago(3)[0], month_ago(2)[1]))
         engine.close()
     return 0 if summary.complete else 1
 

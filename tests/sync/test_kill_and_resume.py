@@ -1,7 +1,8 @@
 """kill -9 at any point, run again: the documents of an uninterrupted sync, SAT's limits kept.
 
 Each case kills a sync (SIGKILL, in a process of its own) at a named point of its work, either
-through ``SAT_ZEEP_CRASH_AT`` or after a random delay, then runs the same sync again.
+through ``SAT_ZEEP_CRASH_AT`` or once a randomly chosen call reached the fake SAT (``killing``),
+then runs the same sync again.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -20,6 +21,7 @@ from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import trust_fixture_ca
 from .conftest import MakeSat, documents_filed, requests_by_criteria
+from .killing import KillAt, kill_after_calls
 
 CHILD = Path(__file__).with_name("child_sync.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,38 +51,39 @@ KILL_POINTS = [
 ]
 
 
-def run_child(
-    sat: FakeSat, output: Path, crash_at: str | None = None, kill_after: float | None = None
-) -> int:
+class Baseline(NamedTuple):
+    """What an uninterrupted sync filed, and the calls it made to SAT by SOAP action."""
+
+    documents: dict[tuple[str, str], set[str]]
+    calls: dict[str, int]
+
+
+def start_child(sat: FakeSat, output: Path, crash_at: str | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SAT_ZEEP_CRASH_AT", None)
     if crash_at:
         env["SAT_ZEEP_CRASH_AT"] = crash_at
-    with subprocess.Popen(
-        [sys.executable, str(CHILD), sat.base_url, str(output)], env=env
-    ) as child:
-        if kill_after is not None:
-            try:
-                return child.wait(timeout=kill_after)
-            except subprocess.TimeoutExpired:
-                child.send_signal(signal.SIGKILL)
+    return subprocess.Popen([sys.executable, str(CHILD), sat.base_url, str(output)], env=env)
+
+
+def run_child(sat: FakeSat, output: Path, crash_at: str | None = None) -> int:
+    with start_child(sat, output, crash_at) as child:
         return child.wait(timeout=120)
 
 
 @pytest.fixture(scope="module")
-def baseline(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> dict[tuple[str, str], set[str]]:
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Baseline:
     state = trust_fixture_ca(tmp_path_factory.mktemp("baseline-state"))
     output = tmp_path_factory.mktemp("baseline-out")
     with FakeSat(state) as sat:
         assert run_child(sat, output) == 0
-    return documents_filed(output)
+        calls = dict(sat.stats()["calls"])
+    return Baseline(documents_filed(output), calls)
 
 
-def check_resumed(sat: FakeSat, output: Path, baseline: dict[tuple[str, str], set[str]]) -> None:
+def check_resumed(sat: FakeSat, output: Path, baseline: Baseline) -> None:
     assert run_child(sat, output) == 0, "the resumed sync did not complete"
-    assert documents_filed(output) == baseline
+    assert documents_filed(output) == baseline.documents
     assert max(requests_by_criteria(sat).values()) == 1, "a request was submitted twice"
     assert max(sat.stats()["downloads"].values()) <= 2
     leftovers = [p for p in output.rglob("*") if p.name.endswith(".part")]
@@ -89,10 +92,7 @@ def check_resumed(sat: FakeSat, output: Path, baseline: dict[tuple[str, str], se
 
 @pytest.mark.parametrize("crash_at", KILL_POINTS)
 def test_killed_at_a_named_point_then_resumed(
-    make_sat: MakeSat,
-    tmp_path: Path,
-    baseline: dict[tuple[str, str], set[str]],
-    crash_at: str,
+    make_sat: MakeSat, tmp_path: Path, baseline: Baseline, crash_at: str
 ) -> None:
     sat = make_sat()
     output = tmp_path / "out"
@@ -100,14 +100,30 @@ def test_killed_at_a_named_point_then_resumed(
     check_resumed(sat, output, baseline)
 
 
+def random_kill(seed: int, calls: dict[str, int]) -> KillAt:
+    """A call of an uninterrupted sync, never the last of its kind (the child must not finish)."""
+    rng = random.Random(seed)
+    action = rng.choice(sorted(calls))
+    return KillAt(action, rng.randint(1, max(1, calls[action] - 1)))
+
+
 @pytest.mark.parametrize("seed", range(3))
-def test_killed_at_a_random_moment_then_resumed(
-    make_sat: MakeSat, tmp_path: Path, baseline: dict[tuple[str, str], set[str]], seed: int
+def test_killed_after_a_random_call_then_resumed(
+    make_sat: MakeSat, tmp_path: Path, baseline: Baseline, seed: int
 ) -> None:
     sat = make_sat()
     output = tmp_path / "out"
-    delay = random.Random(seed).uniform(0.6, 1.6)
-    started = time.monotonic()
-    code = run_child(sat, output, kill_after=delay)
-    assert code in (0, -signal.SIGKILL), time.monotonic() - started
+    kill = random_kill(seed, baseline.calls)
+    with start_child(sat, output) as child:
+        seen = kill_after_calls(child, sat, kill.action, kill.calls)
+    assert seen[kill.action] >= kill.calls, kill
     check_resumed(sat, output, baseline)
+
+
+def test_a_child_that_exits_before_the_event_fails_the_kill(make_sat: MakeSat) -> None:
+    sat = make_sat()
+    with (
+        subprocess.Popen([sys.executable, "-c", "pass"]) as child,
+        pytest.raises(AssertionError, match=r"exited \(0\) before Descargar call 1"),
+    ):
+        kill_after_calls(child, sat, "Descargar", 1)

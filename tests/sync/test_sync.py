@@ -6,7 +6,7 @@ import hashlib
 import io
 import zipfile
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sat_zeep.codes import TipoSolicitud
@@ -19,9 +19,10 @@ from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
 
+from ..dates import month_ago
 from .conftest import MakeSat, documents_filed, requests_by_criteria
 
-JOB = SyncJob(date(2026, 9, 1), date(2026, 10, 31))
+JOB = SyncJob(month_ago(3)[0], month_ago(2)[1])
 NOW = PollPolicy(initial=timedelta(0), maximum=timedelta(0))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from sat_zeep.cli import main
 from sat_zeep.testing.fake_sat.server import FakeSat
@@ -10,7 +11,7 @@ from sat_zeep.wsdl import Service
 from sat_zeep.wsdl_refresh import check
 
 from .conftest import WsdlServer, vendored
-from .edits import pre_2025_solicitud, split_with_imports
+from .edits import NS, pre_2025_solicitud, split_with_imports
 
 pytestmark = pytest.mark.usefixtures("repo_wsdl_untouched")
 
@@ -116,3 +117,23 @@ def test_descarga_not_published_is_reported_not_failed(
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.count("not published by SAT; the vendored file is authored from") == 2
+
+
+@pytest.mark.parametrize("service", list(Service))
+def test_check_fails_on_a_wsdl_that_differs_from_the_vendored_one(
+    service: Service, wsdl_server: WsdlServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fake SAT serves the vendored files; here one service's file differs in one action."""
+    wsdl_server.serve_vendored()
+    root = etree.fromstring(vendored(service))
+    operation = root.find("wsdl:binding/wsdl:operation", NS)
+    assert operation is not None
+    action = operation.find("soap:operation", NS)
+    assert action is not None
+    action.set("soapAction", action.get("soapAction", "") + "V2")
+    wsdl_server.serve(service, etree.tostring(root), families=("retenciones",))
+    code = main(["wsdl", "check", "--base-url", wsdl_server.base_url])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert f"changed  operation:{operation.get('name')}/soapAction" in out
+    assert out.count("no difference") == 7
