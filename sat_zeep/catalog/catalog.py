@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,10 @@ class Report:
         headers = [_MONTH_COLUMNS[name] for name in _MONTH_COLUMNS]
         rows = [[str(month[name]) for name in _MONTH_COLUMNS] for month in self.months]
         widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
-        lines = ["  ".join(cell.rjust(width) for cell, width in zip(r, widths, strict=True))
-                 for r in [headers, *rows]]
+        lines = [
+            "  ".join(cell.rjust(width) for cell, width in zip(r, widths, strict=True))
+            for r in [headers, *rows]
+        ]
         return "\n".join(lines) + "\n"
 
 
@@ -88,12 +91,10 @@ class Catalog:
 
     def __init__(self, db: Connector, clock: Callable[[], datetime] | None = None) -> None:
         self.db = db
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     @classmethod
-    def open(
-        cls, target: str | Path, clock: Callable[[], datetime] | None = None
-    ) -> Catalog:
+    def open(cls, target: str | Path, clock: Callable[[], datetime] | None = None) -> Catalog:
         """Open (creating and migrating) the catalog at a path or ``postgresql://`` URL."""
         if not is_url(target):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -389,8 +390,8 @@ def _write_csv(rows: Iterator[dict[str, Any]], path: Path) -> int:
 
 def _write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> int:
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        pa = importlib.import_module("pyarrow")
+        pq = importlib.import_module("pyarrow.parquet")
     except ImportError:
         raise CatalogError("Parquet needs pyarrow: pip install 'sat-zeep[parquet]'") from None
     table = pa.Table.from_pylist(list(rows))

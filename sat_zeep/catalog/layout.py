@@ -1,4 +1,7 @@
-"""Where a sync files its packages: ``<out>/<service>/<direction>/<kind>/<period>/<IdPaquete>.zip``."""
+"""Where a sync files its packages.
+
+``<out>/<service>/<direction>/<kind>/<period>/<IdPaquete>.zip``
+"""
 
 from __future__ import annotations
 

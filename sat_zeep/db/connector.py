@@ -37,7 +37,7 @@ class Queries:
         root = resources.files(package).joinpath(folder)
         text = root.joinpath(f"{backend}.sql").read_text(encoding="utf-8")
         migrations = []
-        for entry in root.joinpath("migrations", backend).iterdir():
+        for entry in root.joinpath("migrations").joinpath(backend).iterdir():
             if entry.name.endswith(".sql"):
                 number = int(entry.name.split("_", 1)[0])
                 migrations.append((number, entry.read_text(encoding="utf-8")))

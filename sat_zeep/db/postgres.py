@@ -68,7 +68,7 @@ class PostgresConnector:
         yield from self.all(name, **params)
 
     def script(self, sql: str) -> None:
-        self._run(lambda: self._db.execute(sql))  # type: ignore[arg-type]
+        self._run(lambda: self._db.execute(sql))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -32,7 +32,7 @@ class SqliteConnector:
         self._depth = 0
 
     def execute(self, name: str, **params: Any) -> int:
-        return self._run(lambda: self._db.execute(self.queries[name], params).rowcount)
+        return int(self._run(lambda: self._db.execute(self.queries[name], params).rowcount))
 
     def execute_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> None:
         sql = self.queries[name]

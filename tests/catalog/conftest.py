@@ -30,7 +30,7 @@ def catalog_target(request: pytest.FixtureRequest, tmp_path: Path) -> CatalogTar
     def postgres() -> str:
         name = f"catalog_{next(_numbers)}"
         with psycopg.connect(server.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+            admin.execute(f"CREATE DATABASE {name}")
         return server.url.replace("/sat_zeep?", f"/{name}?")
 
     return postgres
