@@ -16,6 +16,7 @@ from typing import Any
 
 from ..db import Connector, connect, is_url, migrate
 from ..packages import PackageError, iter_cfdi, iter_metadata, open_package
+from ..sync.crashpoints import crashpoint
 from ..zipcheck import check_zip_file
 from .errors import CatalogError
 from .layout import filed_packages, place_of
@@ -183,6 +184,7 @@ class Catalog:
             self.db.execute_many("record_status_change", rows)
             self.db.execute_many("upsert_metadata", rows)
             count += len(rows)
+            crashpoint("catalog-batch")  # tests: SAT_ZEEP_CRASH_AT=catalog-batch:N is a kill -9
         return count
 
     def _index_xml(self, path: Path, context: _Context) -> int:
@@ -191,6 +193,7 @@ class Catalog:
             rows = [_xml_row(document.name, document.summary, context) for document in batch]
             self.db.execute_many("upsert_xml", rows)
             count += len(rows)
+            crashpoint("catalog-batch")
         return count
 
     # -- reading --------------------------------------------------------------------------------
