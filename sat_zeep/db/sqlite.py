@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -78,6 +79,8 @@ class SqliteConnector:
             self._depth = 0
 
     def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # busy: the last connection to close does it
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # leave one file behind
         self._db.close()
 
     def _run(self, call: Any) -> Any:

@@ -130,3 +130,15 @@ def test_add_package_outside_a_sync_folder_needs_its_taxpayer(
         assert {(r["taxpayer_rfc"], r["direction"]) for r in catalog.documents()} == {
             (fiel.rfc, "emitidos")
         }
+
+
+def test_the_demo_ends_with_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "Your documents" in printed
+    catalog_file = next(tmp_path.glob("run-*/facturas/.sat-zeep-catalog.sqlite3"))
+    with Catalog.open(catalog_file) as catalog:
+        report = catalog.report()
+    assert report.to_table() in printed
+    assert sum(m["in_metadata"] for m in report.months) > 0
+    assert all(m["missing_not_requested"] == m["missing_failed"] == 0 for m in report.months)
