@@ -1,7 +1,7 @@
 """The document catalog: indexing 1,000,000 metadata rows and 200,000 XML documents.
 
-    nice -n 10 .venv/bin/python benchmarks/catalog_index.py [--metadata 1000000] [--documents 200000]
-        [--db postgresql://…] [--cache-dir /tmp/sat-zeep-bench-catalog]
+    nice -n 10 .venv/bin/python benchmarks/catalog_index.py [--metadata 1000000]
+        [--documents 200000] [--db postgresql://…] [--cache-dir /tmp/sat-zeep-bench-catalog]
 
 Packages are built once (cached) from the fake SAT's universe in a sync's folder layout, one
 taxpayer's emitted CFDI over a year: metadata packages of 200,000 rows, CFDI packages of 20,000
@@ -9,7 +9,8 @@ real-shaped XML documents (the first ``--documents`` of the same documents, so X
 meet on their UUIDs). Then ``Catalog.update`` indexes the folder into a new catalog (SQLite file
 by default, or ``--db``) and the benchmark prints rows/s, the peak RSS while indexing, the
 catalog's size on disk, the time of a second ``update`` (nothing new: every package skipped by
-its SHA-256), of ``report`` and of ``changes``.
+its SHA-256), of ``report`` and of ``changes``. Run it twice: the first run builds the packages
+in the same process, so its peak RSS counts the heap the build left behind.
 """
 
 from __future__ import annotations
