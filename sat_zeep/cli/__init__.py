@@ -12,6 +12,7 @@
     sat-zeep sync --start DATE [--end DATE] --out DIR [--config FILE.toml]
     sat-zeep state rebuild --out DIR --rfc RFC|--cer FILE   (offline: from the packages)
     sat-zeep demo
+    sat-zeep catalog update|add|report|changes|show|xml|export [--out DIR] [--db URL]
 
 SAT OPTIONS (``options.py``): ``--cer/--key`` or ``--efirma DIR``; the password from
 ``--password-env NAME`` (default ``SAT_ZEEP_PASSWORD``), ``--password-file`` or a hidden prompt,
@@ -44,6 +45,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import SatError
+from .catalog import catalog
 from .commands import auth, download, verify
 from .demo import demo
 from .exit_codes import (
@@ -79,6 +81,7 @@ cli.add_command(read)
 cli.add_command(sync)
 cli.add_command(state)
 cli.add_command(demo)
+cli.add_command(catalog)
 
 __all__ = ["EXIT_CODES", "cli", "main"]
 

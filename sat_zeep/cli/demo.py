@@ -1,8 +1,9 @@
 """``sat-zeep demo``: the whole job against the fake SAT, with a generated test e.firma.
 
 It starts the fake SAT, issues an e.firma, syncs last month's emitidos and recibidos (metadata
-and XML), reads the packages into CSV files and prints what it found. Everything it writes goes
-to a new folder under ``--dir`` (default ``./sat-zeep-demo``).
+and XML), reads the packages into CSV files, prints what it found, and ends by printing the
+catalog's report (``sat-zeep catalog report``). Everything it writes goes to a new folder under
+``--dir`` (default ``./sat-zeep-demo``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..catalog import Catalog
 from ..packages import iter_cfdi_summaries, iter_metadata, write_csv
 from ..sync import PollPolicy, SyncEngine, SyncJob
 from ..testing.fake_sat.ledger import LedgerConfig
@@ -90,6 +92,10 @@ def demo(directory: Path, as_json: bool) -> None:
         f"  sat-zeep sync --cer FIEL.cer --key FIEL.key --start {start} --end {end} "
         "--out ./facturas"
     )
+    with Catalog.for_folder(output) as catalog:
+        catalog.update(output)
+        click.echo(f"\nYour documents (sat-zeep catalog report --out {output}):")
+        click.echo(catalog.report().to_table(), nl=False)
 
 
 def read_packages(output: Path, csv_folder: Path) -> tuple[Table, list[Path]]:

@@ -290,7 +290,11 @@ class Ledger:
         """(EstadoSolicitud, CodigoEstadoSolicitud, NumeroCFDIs) and the packages written."""
         query, metadata = record.query, record.tipo_solicitud == "Metadata"
         cap = self.config.max_metadata_per_request if metadata else self.config.max_xml_per_request
-        total = self.universe.count(query)
+        if self.universe.status_by_clock:  # Estatus as of the server's clock (see Universe)
+            listed = self.universe.documents_at(query, now.replace(tzinfo=None))
+            total, documents_of_query = len(listed), iter(listed)
+        else:
+            total, documents_of_query = self.universe.count(query), self.universe.documents(query)
         if total == 0:
             return (RECHAZADA, 5004, 0), []
         if total > cap:
@@ -302,7 +306,7 @@ class Ledger:
         folder.mkdir(parents=True, exist_ok=True)
         packages: list[PackageRecord] = []
         for index, documents in enumerate(
-            split_into_packages(self.universe.documents(query), per_package), start=1
+            split_into_packages(documents_of_query, per_package), start=1
         ):
             id_paquete = package_id(record.id_solicitud, index)
             path = folder / f"{id_paquete}.zip"

@@ -28,6 +28,7 @@ import random
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
@@ -85,6 +86,10 @@ class Universe:
 
     ``padding`` is not applied here: it is what the server passes to ``write_cfdi_package``. It is
     incompressible (see ``documents_xml.addenda``), so padded packages are realistic in size.
+
+    ``status_by_clock`` (off by default): the server answers with ``documents_at(query, now)``,
+    where a document whose ``fecha_cancelacion`` is still in the future is Vigente, so a document
+    can be cancelled between two syncs (its metadata says Vigente, later Cancelado).
     """
 
     def __init__(
@@ -93,6 +98,7 @@ class Universe:
         documents_per_day: float = 20.0,
         padding: int = 0,
         taxpayers: int = 500,
+        status_by_clock: bool = False,
     ) -> None:
         if not 0 <= documents_per_day <= MAX_INDEX // 2:
             raise ValueError(f"documents_per_day must be within 0..{MAX_INDEX // 2}")
@@ -103,6 +109,7 @@ class Universe:
         self.seed = seed
         self.documents_per_day = documents_per_day
         self.padding = padding
+        self.status_by_clock = status_by_clock
         self.pool = make_pool(seed, taxpayers)
         self._morales = tuple(t for t in self.pool if len(t.rfc) == 12)
         self._fisicas = tuple(t for t in self.pool if len(t.rfc) == 13)
@@ -116,6 +123,18 @@ class Universe:
         self._lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------------
+
+    def documents_at(self, query: Query, now: datetime) -> list[Document]:
+        """The query's documents with their Estatus at ``now``: not cancelled yet is Vigente."""
+        wanted = query.estado_comprobante or "Vigente"
+        found = []
+        for document in self.documents(replace(query, estado_comprobante="Todos")):
+            cancelled = document.fecha_cancelacion
+            if cancelled is not None and cancelled > now:
+                document = replace(document, estatus="1", fecha_cancelacion=None)
+            if wanted == "Todos" or document.estatus == ("1" if wanted == "Vigente" else "0"):
+                found.append(document)
+        return found
 
     def documents(self, query: Query) -> Iterator[Document]:
         """The query's documents, lazily, ordered by ``fecha_emision``."""

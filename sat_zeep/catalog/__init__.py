@@ -1,0 +1,15 @@
+"""The document catalog: every CFDI a taxpayer has, once, with its status over time, in SQL.
+
+Fed by the packages a sync files (``Catalog.update(out)``) or any package
+(``Catalog.add_package(path)``); on SQLite (a file in the output folder) or PostgreSQL
+(``Catalog.open("postgresql://…")``). The SQL is in ``sql/sqlite.sql`` and ``sql/postgres.sql``,
+the schema in ``sql/migrations/<backend>/``.
+"""
+
+from __future__ import annotations
+
+from .catalog import CATALOG_FILE, Catalog, IndexResult, Report
+from .errors import CatalogError
+from .reasons import MISSING_REASONS
+
+__all__ = ["CATALOG_FILE", "MISSING_REASONS", "Catalog", "CatalogError", "IndexResult", "Report"]

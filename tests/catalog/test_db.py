@@ -1,0 +1,59 @@
+"""The connector layer: named queries, migrations recorded once, and SQL files in the wheel."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from hatchling.builders.wheel import WheelBuilder
+
+from sat_zeep.db import DatabaseError, connect, migrate
+from sat_zeep.db.connector import parse_queries
+
+from .conftest import CatalogTarget
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_named_queries_are_parsed_by_header() -> None:
+    text = "-- a comment\n-- name: one\nSELECT 1;\n\n-- name: two\n-- what it does\nSELECT 2;\n"
+    assert parse_queries(text) == {"one": "SELECT 1;", "two": "-- what it does\nSELECT 2;"}
+
+
+def test_migrations_apply_once_and_are_recorded(catalog_target: CatalogTarget) -> None:
+    target = catalog_target()
+    db = connect(target, package="sat_zeep.catalog")
+    try:
+        assert migrate(db) == 1
+        assert migrate(db) == 1  # nothing new: not applied twice
+        assert db.all("packages") == []
+        with pytest.raises(DatabaseError, match="no query named 'nope'"):
+            db.one("nope")
+        with pytest.raises(DatabaseError):
+            db.script("SELECT * FROM no_such_table")
+        with pytest.raises(RuntimeError), db.transaction():  # rolled back
+            db.execute(
+                "insert_package", sha256="x", path="p", size=1, kind="metadata", service="cfdi",
+                direction=None, taxpayer_rfc=None, documents=0, indexed_at="2026-01-01T00:00:00",
+            )  # fmt: skip
+            raise RuntimeError
+        assert db.one("package", sha256="x") is None
+    finally:
+        db.close()
+
+
+def test_a_bad_target_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="cannot connect to PostgreSQL"):
+        connect("postgresql://nobody@/none?host=/nonexistent", package="sat_zeep.catalog")
+    with pytest.raises(DatabaseError, match="cannot open the SQLite database"):
+        connect(tmp_path / "missing" / "dir" / "c.sqlite3", package="sat_zeep.catalog")
+
+
+def test_the_wheel_ships_the_sql(tmp_path: Path) -> None:
+    builder = WheelBuilder(str(ROOT))
+    wheel = Path(next(iter(builder.build(directory=str(tmp_path), versions=["standard"]))))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for backend in ("sqlite", "postgres"):
+        assert f"sat_zeep/catalog/sql/{backend}.sql" in names
+        assert f"sat_zeep/catalog/sql/migrations/{backend}/0001_initial.sql" in names
