@@ -5,7 +5,7 @@
         accepted = client.solicita_descarga_emitidos(
             date(2025, 1, 1), date(2025, 1, 31), TipoSolicitud.METADATA
         ).raise_for_status()
-        state = client.verifica_solicitud_descarga(accepted.id_solicitud)
+        state = client.wait_for_solicitud(accepted.id_solicitud, max_wait=timedelta(hours=6))
         for id_paquete in state.ids_paquetes:
             package = client.descargar(id_paquete).raise_for_status().paquete
 
@@ -18,13 +18,14 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import requests
 import zeep
 from zeep.helpers import serialize_object
 
@@ -32,7 +33,7 @@ from . import parameters
 from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
 from .download import find_paquete, respuesta_of, save_package
 from .endpoints import Endpoints
-from .errors import CredentialError, SatResponseError, SatSoapFault, SatTransportError
+from .errors import CredentialError, SatResponseError, SatSoapFault
 from .fiel import Fiel
 from .models import (
     DescargarResult,
@@ -48,6 +49,7 @@ from .plugins import (
     WsSecurityPlugin,
     utc_now,
 )
+from .polling import PollPolicy
 from .port import Port, bind, token_lifetime
 from .security_header import new_token_id
 from .transport import default_transport
@@ -240,6 +242,35 @@ class SatClient:
         reply = self._call(Service.VERIFICACION, operation, {"solicitud": solicitud})
         return self._model(VerificaSolicitudDescargaResult, operation, reply)
 
+    def wait_for_solicitud(
+        self,
+        id_solicitud: str,
+        max_wait: timedelta,
+        *,
+        poll: PollPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> VerificaSolicitudDescargaResult:
+        """Verify a request again and again, with backoff, until SAT is done or ``max_wait`` ends.
+
+        SAT takes minutes to days to prepare a request. The result is the last answer: check
+        ``is_finished`` (its ``ids_paquetes`` are ready), ``is_pending`` (still being prepared
+        when ``max_wait`` ran out: ask again later, never request the same period anew), or
+        ``raise_for_status()``.
+        """
+        policy = poll or PollPolicy()
+        rng = random.Random()
+        deadline = time.monotonic() + max_wait.total_seconds()
+        checks = 0
+        while True:
+            state = self.verifica_solicitud_descarga(id_solicitud)
+            checks += 1
+            if not state.is_pending:
+                return state
+            pause = policy.delay(checks, rng).total_seconds()
+            if time.monotonic() + pause > deadline:
+                return state
+            (sleep or time.sleep)(pause)
+
     def descargar(
         self,
         id_paquete: str,
@@ -276,14 +307,7 @@ class SatClient:
     ) -> DescargarResult:
         response = port.send_streaming("Descargar", payload)
         with response:
-            try:
-                found = find_paquete(response)
-            except requests.RequestException as error:
-                raise SatTransportError(
-                    f"Descargar: the connection broke before the package began ({error}); "
-                    "SAT may have counted it as one of the package's two downloads",
-                    url=port.address,
-                ) from None
+            found = find_paquete(response, payload["peticionDescarga"]["IdPaquete"])
             if found is None:
                 reply = port.read("Descargar", response)
                 return self._descargar_result(respuesta_of(reply), None)

@@ -62,22 +62,35 @@ def free_damaged_name(destino: Path) -> Path:
 
 
 class _Answer:
-    """The answer's bytes, in order, with what has been looked at kept in ``buffer``."""
+    """The answer's bytes, in order, with what has been looked at kept in ``buffer``.
+
+    A connection that breaks ends the answer like its end would, and is kept in ``broken``:
+    whatever arrived before is still looked at (and kept, when it is part of a package).
+    """
 
     def __init__(self, response: requests.Response) -> None:
         self._chunks: Iterator[bytes] = response.iter_content(CHUNK)
         self.buffer = b""
+        self.broken: requests.RequestException | None = None
 
     def more(self) -> bool:
-        chunk = next(self._chunks, b"")
+        if self.broken is not None:
+            return False
+        try:
+            chunk = next(self._chunks, b"")
+        except requests.RequestException as error:
+            self.broken = error
+            return False
         self.buffer += chunk
         return bool(chunk)
 
 
-def find_paquete(response: requests.Response) -> tuple[_Answer, int] | None:
+def find_paquete(response: requests.Response, id_paquete: str) -> tuple[_Answer, int] | None:
     """Read until ``<Paquete>`` starts; (answer, offset after the tag), or None if it never does.
 
     Without ``<Paquete>`` the whole answer is left in ``response._content`` for zeep to read.
+    A connection that breaks before the package began raises ``PackageTransferError``: the
+    request reached SAT, so the attempt counts as one of the package's two downloads.
     """
     answer = _Answer(response)
     while True:
@@ -87,6 +100,13 @@ def find_paquete(response: requests.Response) -> tuple[_Answer, int] | None:
         if len(answer.buffer) > MAX_PREFIX or not answer.more():
             while answer.more():
                 pass
+            if answer.broken is not None:
+                raise PackageTransferError(
+                    _transfer_message(id_paquete, answer.broken, 0, None, "before the package"),
+                    id_paquete=id_paquete,
+                    received=0,
+                    kept=None,
+                )
             response._content = answer.buffer
             response._content_consumed = True  # type: ignore[attr-defined]
             return None
@@ -142,6 +162,8 @@ def save_package(
                     break
                 answer.buffer = b""
                 if not answer.more():
+                    if answer.broken is not None:
+                        raise answer.broken
                     raise _Broken("the answer ended in the middle of the package")
                 rest = answer.buffer
             if carry:
@@ -221,10 +243,14 @@ def _keep_damaged(temporary: Path, destino: Path, size: int) -> Path | None:
     return kept
 
 
-def _transfer_message(id_paquete: str, error: BaseException, size: int, kept: Path | None) -> str:
+def _transfer_message(
+    id_paquete: str, error: BaseException, size: int, kept: Path | None, when: str = ""
+) -> str:
     what = str(error) or type(error).__name__
     if isinstance(error, requests.RequestException):
-        what = f"the connection failed ({type(error).__name__})"
+        what = f"the connection failed {when or 'in the middle of the package'} " + (
+            f"({type(error).__name__})"
+        )
     elif isinstance(error, binascii.Error):
         what = f"the package text is not valid base64 ({error})"
     elif isinstance(error, zipfile.BadZipFile):

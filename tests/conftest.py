@@ -12,6 +12,7 @@ import pytest
 from sat_zeep.fiel import Fiel
 from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.fake_sat.server import FakeSat
+from sat_zeep.testing.postgres import PostgresServer, PostgresUnavailable
 
 #: ``pytester`` runs small test suites in a subprocess (tests of our pytest plugin).
 pytest_plugins = ["pytester"]
@@ -77,3 +78,14 @@ def make_sat(tmp_path: Path) -> Iterator[MakeSat]:
 def sat(make_sat: MakeSat) -> FakeSat:
     """A fake SAT with default settings, trusting the committed test CA."""
     return make_sat()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the session (fails, never skips, when it can't start)."""
+    try:
+        server = PostgresServer.start_new()
+    except PostgresUnavailable as error:
+        pytest.fail(f"this test needs a PostgreSQL server: {error}", pytrace=False)
+    with server:
+        yield server

@@ -60,7 +60,7 @@ def test_a_malformed_header_before_the_package_is_a_sat_response_error(tmp_path:
         b"</s:Header><s:Body><RespuestaDescargaMasivaTercerosSalida><Paquete>UEsFBg==</Paquete>"
     )
     response = _answer(body)
-    found = find_paquete(response)
+    found = find_paquete(response, "X_01")
     assert found is not None
     with pytest.raises(SatResponseError, match="not valid XML before the package") as caught:
         save_package(response, *found, tmp_path / "p.zip", id_paquete="X_01")

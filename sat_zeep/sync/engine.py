@@ -22,7 +22,6 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,28 +30,12 @@ from ..codes import CodEstatus, EstadoSolicitud, TipoSolicitud
 from ..errors import RequestValidationError
 from ..models import SolicitaDescargaResult
 from ..parameters import earliest_start
+from ..polling import PollPolicy
 from .crashpoints import crashpoint
 from .downloads import RETRY_CODES, UNCERTAIN, Downloads
 from .events import EventSink, SyncEvent, SyncSummary, ignore
 from .plan import Period, SyncJob, estado_for, months
 from .store import OPEN_REQUESTS, RequestRow, SyncStore
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """How often to ask SAT about a pending request: backoff with jitter."""
-
-    initial: timedelta = timedelta(seconds=30)
-    factor: float = 1.5
-    maximum: timedelta = timedelta(minutes=15)
-    jitter: float = 0.2
-
-    def delay(self, checks: int, rng: random.Random) -> timedelta:
-        base = min(
-            self.initial.total_seconds() * self.factor ** min(max(0, checks - 1), 64),
-            self.maximum.total_seconds(),
-        )
-        return timedelta(seconds=base * (1 + rng.uniform(-self.jitter, self.jitter)))
 
 
 class SyncEngine:

@@ -3,7 +3,9 @@
 - ``FakeSat``: a strict fake SAT server over real HTTP(S) (also ``sat-zeep fake-sat serve`` and
   the pytest fixtures ``fake_sat``, ``fake_sat_fiel``, ``fake_sat_client``);
 - ``TestCertificateAuthority``: SAT-shaped test e.firmas (FIEL or CSD);
-- ``MockTransport``: a zeep transport that answers from a Python function.
+- ``MockTransport``: a zeep transport that answers from a Python function;
+- ``PostgresServer``: a throwaway PostgreSQL server in a temporary folder (what the fleet and
+  catalog tests run on).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from .fake_sat.faults import FaultPlan
     from .fake_sat.ledger import LedgerConfig
     from .fake_sat.server import FakeSat
+    from .postgres import PostgresServer
 
 __all__ = [
     "FakeSat",
@@ -24,6 +27,7 @@ __all__ = [
     "IssuedCredential",
     "LedgerConfig",
     "MockTransport",
+    "PostgresServer",
     "SoapRequest",
     "SoapResponse",
     "TestCertificateAuthority",
@@ -33,6 +37,7 @@ _LAZY = {
     "FakeSat": "sat_zeep.testing.fake_sat.server",
     "FaultPlan": "sat_zeep.testing.fake_sat.faults",
     "LedgerConfig": "sat_zeep.testing.fake_sat.ledger",
+    "PostgresServer": "sat_zeep.testing.postgres",
 }
 
 

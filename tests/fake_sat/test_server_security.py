@@ -327,7 +327,7 @@ def test_entities_and_garbage_are_refused(sat: FakeSat) -> None:
 
 
 def test_a_token_refused_by_sat_is_renewed_once(sat: FakeSat, fiel: Fiel) -> None:
-    with sat.client(fiel) as client:
+    with sat.client(fiel, clock=lambda: datetime.now(timezone.utc)) as client:
         client.autentica()
         sat.advance(timedelta(minutes=6))  # SAT's clock runs ahead: it sees the token expired
         state = client.verifica_solicitud_descarga("0b6c7d8e-9f10-4f7a-9e25-2d3f6a4e8c1b")

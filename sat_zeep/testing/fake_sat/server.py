@@ -176,7 +176,12 @@ class FakeSat:
     def client(
         self, fiel: Fiel, service: ServiceType | str = ServiceType.CFDI, **options: Any
     ) -> SatClient:
-        """A ``SatClient`` for ``fiel`` pointed at this server."""
+        """A ``SatClient`` for ``fiel`` pointed at this server, on the server's clock.
+
+        The client's timestamps follow ``advance()``, so a test that moves the server's clock
+        73 hours on still authenticates (pass ``clock=`` to test a client whose clock is off).
+        """
+        options.setdefault("clock", self.now)
         return SatClient(fiel, self.endpoints(service), transport=self.transport(), **options)
 
     def issue_fiel(self, rfc: str, **options: Any) -> IssuedCredential:
