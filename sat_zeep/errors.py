@@ -95,6 +95,10 @@ class SatHTTPError(SatError):
         super().__init__(message)
 
 
+#: Characters of a fault text quoted in a message; the rest stays in ``fault_string``.
+MAX_FAULT_TEXT = 500
+
+
 class SatSoapFault(SatHTTPError):
     """SAT answered with a SOAP fault, kept as SAT wrote it.
 
@@ -111,10 +115,14 @@ class SatSoapFault(SatHTTPError):
         raw: bytes = b"",
         url: str | None = None,
     ) -> None:
-        self.fault_code = fault_code
+        self.fault_code = " ".join(fault_code.split())
         self.fault_string = fault_string
-        hint = _FAULT_HINTS.get(fault_code.rpartition(":")[2], "")
-        message = f"SOAP fault {fault_code}: {fault_string}" + (f" ({hint})" if hint else "")
+        hint = _FAULT_HINTS.get(self.fault_code.rpartition(":")[2], "")
+        shown = " ".join(fault_string.split())
+        if len(shown) > MAX_FAULT_TEXT:
+            omitted = len(shown) - MAX_FAULT_TEXT
+            shown = f"{shown[:MAX_FAULT_TEXT]}… [{omitted} more characters]"
+        message = f"SOAP fault {self.fault_code}: {shown}" + (f" ({hint})" if hint else "")
         super().__init__(message, status_code=status_code, raw=raw, url=url)
 
 
