@@ -99,7 +99,10 @@ def test_two_syncs_a_month_apart_with_cancellations_and_failures(
     make_sat: MakeSat, fiel: Fiel, tmp_path: Path, catalog_target: CatalogTarget
 ) -> None:
     now = [START]
-    sat = make_sat(clock=lambda: now[0])
+    started = datetime.now(timezone.utc)
+    # The clock jumps a month between the syncs and otherwise runs: a frozen clock would sign
+    # byte-identical Autentica Timestamps, which the fake SAT refuses as replays.
+    sat = make_sat(clock=lambda: now[0] + (datetime.now(timezone.utc) - started))
     sat.ledger.universe.status_by_clock = True
     first, second = tmp_path / "first", tmp_path / "second"
     target = catalog_target()
