@@ -30,6 +30,7 @@ from .config import Taxpayer, load_config
 from .durations import parse_duration
 from .exit_codes import Interrupted, describe, exit_code_of
 from .options import Settings, sat_client, sat_options
+from .output import plural
 from .progress import Reporter
 
 COMPLETE, PENDING, FAILED = 0, 11, 12
@@ -86,16 +87,41 @@ def run_sync(
 ) -> SyncSummary:
     """One taxpayer's sync, with its progress shown; returns its summary."""
     with sat_client(settings) as client, Reporter(as_json=settings.json, label=label) as reporter:
+        index = options.get("catalog", True)
+        engine_options = {name: value for name, value in options.items() if name != "catalog"}
         try:
-            engine = SyncEngine(client, output, on_event=reporter, **options)
+            engine = SyncEngine(client, output, on_event=reporter, **engine_options)
             try:
                 summary = engine.run(job)
             finally:
                 engine.close()
         except sqlite3.Error as error:  # the state's disk failed under a running sync
             raise sync_state.failure(error, output / FILE_NAME) from None
+        if index and summary.packages.get("downloaded"):
+            _index(output, reporter, label)
     report(summary, output, reporter, label)
     return summary
+
+
+def _index(output: Path, reporter: Reporter, label: str) -> None:
+    """Add the packages the sync filed to the folder's catalog (``sat-zeep catalog report``).
+
+    The packages are safe on disk whatever happens here: a catalog that cannot be written is a
+    warning, and ``sat-zeep catalog update`` indexes them later.
+    """
+    from ..catalog import Catalog
+
+    try:
+        with Catalog.for_folder(output) as catalog:
+            result = catalog.update(output)
+    except (SatError, OSError) as error:
+        reporter.echo(
+            f"{label}warning: the catalog was not updated ({error}); "
+            f"run 'sat-zeep catalog update --out {output}'"
+        )
+        return
+    if result.indexed:
+        reporter.echo(f"{label}catalog: {plural(len(result.indexed), 'package')} indexed")
 
 
 def report(summary: SyncSummary, output: Path, reporter: Reporter, label: str = "") -> None:
@@ -181,6 +207,11 @@ def overall_code(outcomes: list[_Outcome]) -> int:
 @click.option("--poll", default="30s", show_default=True, help="First wait between checks.")
 @click.option("--rerequest-expired", is_flag=True, help="Ask again for expired packages.")
 @click.option(
+    "--no-catalog",
+    is_flag=True,
+    help="Do not index the downloaded packages in the folder's document catalog.",
+)
+@click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A TOML file listing several taxpayers (see the README); it names each one's "
@@ -199,6 +230,7 @@ def sync(
     max_wait: str,
     poll: str,
     rerequest_expired: bool,
+    no_catalog: bool,
     config: Path | None,
 ) -> None:
     """Download every document of the period into --out, and resume where a run stopped."""
@@ -206,6 +238,7 @@ def sync(
         "concurrency": concurrency,
         "max_wait": parse_duration(max_wait),
         "poll": PollPolicy(initial=parse_duration(poll)),
+        "catalog": not no_catalog,
     }
     first, last = _day(start), _day(end)
     if config is None:

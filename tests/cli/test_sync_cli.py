@@ -136,3 +136,24 @@ def test_sync_with_a_failed_request_exits_12_not_11(
     assert result.code == 12, result.out + result.err
     assert "failed: " in result.out
     assert refusing.stats()["requests_accepted"] == 0
+
+
+def test_sync_indexes_what_it_downloaded_unless_told_not_to(
+    run: Runner, sat: FakeSat, sat_args: list[str], tmp_path: Path
+) -> None:
+    from sat_zeep.catalog import Catalog
+
+    out = tmp_path / "facturas"
+    result = run("sync", *sat_args, *FAST, "--start", START, "--end", END, "--out", out)
+    assert result.code == 0, result.err
+    assert "catalog: 4 packages indexed" in result.out
+    with Catalog.for_folder(out) as catalog:
+        again = catalog.update(out)
+    assert again.indexed == [] and len(again.unchanged) == 4, "sync had indexed all four"
+
+    bare = tmp_path / "bare"
+    result = run("sync", *sat_args, *FAST, "--start", START, "--end", END, "--out", bare,
+                 "--no-catalog")  # fmt: skip
+    assert result.code == 0, result.err
+    assert "catalog:" not in result.out
+    assert not (bare / ".sat-zeep-catalog.sqlite3").exists()
