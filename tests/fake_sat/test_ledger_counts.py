@@ -46,7 +46,7 @@ def test_counts_survive_a_restart_and_show_repeats(make_sat: MakeSat, fiel: Fiel
 _CLIENT = textwrap.dedent(
     """
     import sys
-    from datetime import datetime, timedelta
+    from datetime import datetime, timedelta, timezone
     from sat_zeep.client import SatClient
     from sat_zeep.codes import EstadoComprobante, TipoSolicitud
     from sat_zeep.endpoints import Endpoints
@@ -55,7 +55,12 @@ _CLIENT = textwrap.dedent(
     base, cer, key, password, day = sys.argv[1:]
     fiel = Fiel.from_files(cer, key, password)
     start = datetime(2026, 10, int(day))
-    with SatClient(fiel, Endpoints.from_base_url(base, "cfdi")) as client:
+    # Four processes sign with one e.firma at once: a clock apart by a millisecond each keeps
+    # their Autentica Timestamps (and so their signatures) distinct, or the fake SAT would
+    # rightly refuse the second of two identical ones as a replay.
+    offset = timedelta(milliseconds=int(day))
+    clock = lambda: datetime.now(timezone.utc) + offset
+    with SatClient(fiel, Endpoints.from_base_url(base, "cfdi"), clock=clock) as client:
         client.solicita_descarga_emitidos(
             start, start + timedelta(hours=23), TipoSolicitud.METADATA,
             estado_comprobante=EstadoComprobante.TODOS,
