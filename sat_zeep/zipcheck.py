@@ -128,6 +128,15 @@ class ZipStreamCheck:
                 self._problems[entry.number] = entry.problem
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path`` (hex), read 1 MiB at a time; no ZIP check."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def check_zip_file(path: Path) -> str:
     """The SHA-256 of the ZIP at ``path``, after the checks a download gets; ``BadZipFile`` if not.
 

@@ -2,8 +2,8 @@
 
 Fed by the packages a sync files (``Catalog.update(out)``) or any package
 (``Catalog.add_package(path)``); on SQLite (a file in the output folder) or PostgreSQL
-(``Catalog.open("postgresql://…")``). The SQL is in ``sql/sqlite.sql`` and ``sql/postgres.sql``,
-the schema in ``sql/migrations/<backend>/``.
+(``Catalog.open("postgresql://…")``). The statements are in ``sql/queries.sql`` (both
+backends), the schema in ``sql/migrations/<backend>/``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 from ..db import Connector, connect, is_url, migrate
 from ..packages import PackageError, iter_cfdi, iter_metadata, open_package
 from ..sync.crashpoints import crashpoint
-from ..zipcheck import check_zip_file
+from ..zipcheck import check_zip_file, file_sha256
 from .errors import CatalogError
 from .layout import filed_packages, place_of
 from .reasons import MISSING_REASONS, reason_missing
@@ -136,12 +136,13 @@ class Catalog:
 
     def _add(self, path: Path, result: IndexResult, taxpayer: str | None = None) -> None:
         try:
+            # A package indexed before passed its check then: hashing it is enough to know it.
+            if self.db.one("package", sha256=file_sha256(path)) is not None:
+                result.unchanged.append(path)
+                return
             sha256 = check_zip_file(path)
         except (zipfile.BadZipFile, PackageError, OSError) as error:
             result.failed[path] = f"{path.name} fails its check: {error}"
-            return
-        if self.db.one("package", sha256=sha256) is not None:
-            result.unchanged.append(path)
             return
         place = place_of(path.resolve())
         kind = place.kind if place else _sniff_kind(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..sync import PollPolicy
+from ..zipcheck import file_sha256
 from .durations import parse_duration
 from .options import Settings, sat_client, sat_options
 from .output import emit, plural
@@ -100,14 +100,6 @@ def verify(settings: Settings, id_solicitud: str, wait: str | None, poll: str) -
         raise click.exceptions.Exit(STILL_WAITING)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @click.command()
 @click.argument("ids_paquetes", metavar="ID...", nargs=-1, required=True)
 @click.option(
@@ -129,10 +121,10 @@ def download(settings: Settings, ids_paquetes: tuple[str, ...], out: Path, force
         for id_paquete in ids_paquetes:
             target = out / f"{Path(id_paquete).name}.zip"
             if target.exists() and not force:
-                size, sha256, downloaded = target.stat().st_size, _sha256(target), False
+                size, sha256, downloaded = target.stat().st_size, file_sha256(target), False
             else:
                 result = client.descargar(id_paquete, destino=target).raise_for_status()
-                size, sha256, downloaded = result.size, result.sha256 or _sha256(target), True
+                size, sha256, downloaded = result.size, result.sha256 or file_sha256(target), True
             emit(
                 settings.json,
                 {

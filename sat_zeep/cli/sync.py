@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from ..catalog import Catalog
 from ..client import MEXICO_TIME
 from ..codes import TipoSolicitud
 from ..endpoints import ServiceType
@@ -109,8 +110,6 @@ def _index(output: Path, reporter: Reporter, label: str) -> None:
     The packages are safe on disk whatever happens here: a catalog that cannot be written is a
     warning, and ``sat-zeep catalog update`` indexes them later.
     """
-    from ..catalog import Catalog
-
     try:
         with Catalog.for_folder(output) as catalog:
             result = catalog.update(output)

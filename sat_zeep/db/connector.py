@@ -17,6 +17,8 @@ __all__ = ["Connector", "DatabaseError", "Queries", "connect", "is_url"]
 Row = dict[str, Any]
 
 _HEADER = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
+#: A ``:name`` parameter (not a ``::type`` cast).
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 class DatabaseError(SatError):
@@ -33,9 +35,15 @@ class Queries:
 
     @classmethod
     def of(cls, package: str, folder: str, backend: str) -> Queries:
-        """``<package>/<folder>/<backend>.sql`` and ``<folder>/migrations/<backend>/NNNN_*.sql``."""
+        """``<package>/<folder>/queries.sql`` and ``<folder>/migrations/<backend>/NNNN_*.sql``.
+
+        The statements are one text for both backends, with ``:name`` parameters; for
+        PostgreSQL they become psycopg's ``%(name)s`` (and a literal ``%`` becomes ``%%``).
+        """
         root = resources.files(package).joinpath(folder)
-        text = root.joinpath(f"{backend}.sql").read_text(encoding="utf-8")
+        text = root.joinpath("queries.sql").read_text(encoding="utf-8")
+        if backend == "postgres":
+            text = to_pyformat(text)
         migrations = []
         for entry in root.joinpath("migrations").joinpath(backend).iterdir():
             if entry.name.endswith(".sql"):
@@ -48,6 +56,15 @@ class Queries:
             return self.statements[name]
         except KeyError:
             raise DatabaseError(f"no query named {name!r} for {self.backend}") from None
+
+
+def to_pyformat(sql: str) -> str:
+    """``:name`` parameters as psycopg's ``%(name)s``; ``::type`` casts stay, ``%`` is doubled.
+
+    >>> to_pyformat("SELECT :a::text WHERE x LIKE '5%'")
+    "SELECT %(a)s::text WHERE x LIKE '5%%'"
+    """
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
 def parse_queries(text: str) -> dict[str, str]:

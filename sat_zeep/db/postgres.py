@@ -65,7 +65,12 @@ class PostgresConnector:
         return rows
 
     def iterate(self, name: str, **params: Any) -> Iterator[Row]:
-        yield from self.all(name, **params)
+        # ``stream`` hands the rows over as the server sends them, not all at once.
+        try:
+            with self._db.cursor() as cursor:
+                yield from cursor.stream(self.queries[name], params)
+        except self._errors as error:
+            raise DatabaseError(f"PostgreSQL: {_first_line(error)}") from None
 
     def script(self, sql: str) -> None:
         self._run(lambda: self._db.execute(sql))

@@ -11,18 +11,16 @@ is missing or differs is reported, the damaged copy is kept beside it as ``.dama
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from ..download import free_damaged_name
+from ..zipcheck import file_sha256
 from .downloads import DOWNLOADS_PER_PACKAGE
 from .events import EventSink, SyncEvent
 from .store import PackageRow, SyncStore
-
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -45,16 +43,7 @@ class DiskProblem:
         return f"{self.path} {self.problem}{kept}; {action}"
 
 
-def sha256_of(path: Path) -> str:
-    """The file's SHA-256, read 1 MiB at a time."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def problem_of(package: PackageRow, sha256: Callable[[Path], str] = sha256_of) -> str | None:
+def problem_of(package: PackageRow, sha256: Callable[[Path], str] = file_sha256) -> str | None:
     """What is wrong with a downloaded package's file, or None."""
     try:
         size = package.path.stat().st_size

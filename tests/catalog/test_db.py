@@ -9,7 +9,7 @@ import pytest
 from hatchling.builders.wheel import WheelBuilder
 
 from sat_zeep.db import DatabaseError, connect, migrate
-from sat_zeep.db.connector import parse_queries
+from sat_zeep.db.connector import Queries, parse_queries, to_pyformat
 
 from .conftest import CatalogTarget
 
@@ -54,6 +54,20 @@ def test_the_wheel_ships_the_sql(tmp_path: Path) -> None:
     builder = WheelBuilder(str(ROOT))
     wheel = Path(next(iter(builder.build(directory=str(tmp_path), versions=["standard"]))))
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert "sat_zeep/catalog/sql/queries.sql" in names
     for backend in ("sqlite", "postgres"):
-        assert f"sat_zeep/catalog/sql/{backend}.sql" in names
         assert f"sat_zeep/catalog/sql/migrations/{backend}/0001_initial.sql" in names
+
+
+def test_postgres_gets_the_same_statements_with_psycopg_parameters() -> None:
+    sqlite = Queries.of("sat_zeep.catalog", "sql", "sqlite")
+    postgres = Queries.of("sat_zeep.catalog", "sql", "postgres")
+    assert sqlite.statements.keys() == postgres.statements.keys()
+    for name, statement in sqlite.statements.items():
+        assert postgres[name] == to_pyformat(statement)
+    assert "%(sha256)s" in postgres["insert_package"]
+
+
+def test_a_cast_and_a_literal_percent_survive_the_parameter_translation() -> None:
+    translated = to_pyformat("SELECT :a::text, :b WHERE x LIKE '5%'")
+    assert translated == "SELECT %(a)s::text, %(b)s WHERE x LIKE '5%%'"

@@ -1,5 +1,6 @@
--- The catalog's statements on SQLite (named parameters ``:name``). postgres.sql holds the same
--- statements for PostgreSQL; keep the two in step.
+-- The catalog's statements, one text for SQLite and PostgreSQL: SQL both speak, with named
+-- parameters ``:name`` (the PostgreSQL connector turns them into psycopg's ``%(name)s``).
+-- What differs between the backends (column types) is in migrations/<backend>/.
 
 -- name: schema_version
 SELECT max(version) AS version FROM schema_version;
