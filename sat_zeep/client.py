@@ -52,7 +52,7 @@ from .plugins import (
 from .polling import PollPolicy
 from .port import Port, bind, token_lifetime
 from .security_header import new_token_id
-from .transport import default_transport
+from .transport import default_transport, refuse_redirects
 from .wsdl import Service, load_document, zeep_settings
 
 logger = logging.getLogger("sat_zeep")
@@ -93,6 +93,7 @@ class SatClient:
         self.endpoints = endpoints or Endpoints.cfdi()
         self._owns_transport = transport is None
         self.transport = transport or default_transport()
+        refuse_redirects(self.transport.session)
         self._clock = clock or utc_now
         self._token_id_factory = token_id_factory or new_token_id
         self._check_validity = check_validity

@@ -10,7 +10,8 @@
     ├── SatTransportError           no HTTP response at all (DNS, refused, reset)
     │   └── SatTimeout              connect or read timeout
     ├── SatHTTPError                an HTTP error status without a SOAP fault
-    │   └── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
+    │   ├── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
+    │   └── SatRedirectError        a 3xx answer (``location``), never followed
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
     ├── PackageTransferError        a package download cut short or damaged (nothing at ``destino``)
     ├── SyncStateError              the sync's state in the output folder cannot be used
@@ -93,6 +94,21 @@ class SatHTTPError(SatError):
         self.raw = raw
         self.url = url
         super().__init__(message)
+
+
+class SatRedirectError(SatHTTPError):
+    """An answer with a 3xx status: never followed (SAT does not redirect); ``location`` is None
+    when the answer names no ``Location``."""
+
+    def __init__(self, status_code: int, location: str | None, *, url: str | None = None) -> None:
+        self.location = location
+        where = f"to {location[:MAX_FAULT_TEXT]!r}" if location else "with no Location"
+        super().__init__(
+            f"SAT's address {url} answered HTTP {status_code}, a redirect {where}; SAT never "
+            "redirects, so nothing was sent there: check the service URLs and any proxy",
+            status_code=status_code,
+            url=url,
+        )
 
 
 #: Characters of a fault text quoted in a message; the rest stays in ``fault_string``.

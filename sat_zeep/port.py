@@ -73,6 +73,7 @@ class Port:
                 headers=headers,
                 timeout=transport.operation_timeout,
                 stream=True,
+                allow_redirects=False,
             )
         except requests.RequestException as error:
             raise self._transport_error(operation, error) from None

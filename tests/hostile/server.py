@@ -1,0 +1,131 @@
+"""A hostile SAT for tests: a threaded HTTP server that answers each SOAPAction as it is told.
+
+    with HostileServer({"Descargar": reply(200, body)}) as server:
+        client = SatClient(fiel, server.endpoints)
+
+Actions not given get SAT's usual answers (token, accepted request, finished verification).
+A reply is a function that writes raw HTTP bytes to the socket, so it can trickle, lie about
+lengths, or never stop. Every request is kept in ``server.received``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
+
+from sat_zeep.endpoints import Endpoints
+
+from ..canned_sat import RESPONSES, descarga_reply
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the hostile server received."""
+
+    path: str
+    action: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+Reply = Callable[[Exchange, BufferedIOBase], None]
+
+
+def reply(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Reply:
+    """A whole answer with a Content-Length."""
+
+    def write(_: Exchange, out: BufferedIOBase) -> None:
+        fields = {"Content-Type": "text/xml; charset=utf-8", **(headers or {})}
+        fields["Content-Length"] = str(len(body))
+        out.write(head(status, fields) + body)
+
+    return write
+
+
+def streamed(
+    status: int, parts: Iterable[bytes], headers: Mapping[str, str] | None = None
+) -> Reply:
+    """An answer without a length, its parts written one by one until the client hangs up."""
+
+    def write(_: Exchange, out: BufferedIOBase) -> None:
+        out.write(head(status, {"Content-Type": "text/xml; charset=utf-8", **(headers or {})}))
+        for part in parts:
+            out.write(part)
+            out.flush()
+
+    return write
+
+
+def head(status: int, headers: Mapping[str, str]) -> bytes:
+    lines = [f"HTTP/1.1 {status} Hostile", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join([*lines, "Connection: close", "", ""])).encode("latin-1")
+
+
+def fixture(name: str) -> Reply:
+    return reply(200, (RESPONSES / name).read_bytes())
+
+
+def canned_replies() -> dict[str, Reply]:
+    """SAT's usual answers, by SOAPAction's last part."""
+    return {
+        "Autentica": fixture("autentica-token.xml"),
+        "SolicitaDescargaEmitidos": fixture("solicita-Emitidos-aceptada.xml"),
+        "SolicitaDescargaRecibidos": fixture("solicita-Recibidos-aceptada.xml"),
+        "VerificaSolicitudDescarga": fixture("verifica-terminada.xml"),
+        "Descargar": reply(200, descarga_reply(b"PK\x05\x06" + bytes(18)).body),
+    }
+
+
+class HostileServer:
+    """A threaded HTTP server on 127.0.0.1 answering from ``replies`` (see the module docstring)."""
+
+    def __init__(self, replies: Mapping[str, Reply] | None = None) -> None:
+        self.replies = {**canned_replies(), **(replies or {})}
+        self.received: list[Exchange] = []
+        self.by_path: dict[str, Reply] = {}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                action = self.headers.get("SOAPAction", "").strip('"').rsplit("/", 1)[-1]
+                exchange = Exchange(self.path, action, dict(self.headers.items()), body)
+                server.received.append(exchange)
+                answer = server.by_path.get(self.path) or server.replies[action]
+                self.close_connection = True
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    answer(exchange, self.wfile)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.daemon_threads = True
+        self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints.from_base_url(self.url)
+
+    def actions(self) -> list[str]:
+        return [exchange.action for exchange in self.received]
+
+    def __enter__(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
