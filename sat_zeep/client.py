@@ -241,7 +241,15 @@ class SatClient:
         solicitud = parameters.verifica(id_solicitud=id_solicitud, rfc_solicitante=self.fiel.rfc)
         operation = "VerificaSolicitudDescarga"
         reply = self._call(Service.VERIFICACION, operation, {"solicitud": solicitud})
-        return self._model(VerificaSolicitudDescargaResult, operation, reply)
+        result = self._model(VerificaSolicitudDescargaResult, operation, reply)
+        foreign = result.foreign_packages(id_solicitud)
+        if foreign:
+            raise SatResponseError(
+                f"{operation}: SAT's answer about {id_solicitud} lists {foreign[0]!r}, a package "
+                "of another request; nothing was downloaded. Verify again later",
+                url=self.endpoints.verificacion,
+            )
+        return result
 
     def wait_for_solicitud(
         self,

@@ -35,6 +35,7 @@ from typing_extensions import Self
 
 from .codes import CodEstatus, EstadoSolicitud
 from .errors import status_error
+from .parameters import is_id_paquete, is_uuid
 from .plugins import wrap_authorization
 
 __all__ = [
@@ -120,6 +121,13 @@ class SolicitaDescargaResult(SatResult, frozen=True):
     id_solicitud: OptionalText = Field(default=None, alias="IdSolicitud")
     rfc_solicitante: OptionalText = Field(default=None, alias="RfcSolicitante")
 
+    @field_validator("id_solicitud")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        if value is not None and not is_uuid(value):
+            raise ValueError(f"IdSolicitud {_quoted(value)} is not a UUID")
+        return value
+
 
 class VerificaSolicitudDescargaResult(SatResult, frozen=True):
     """``VerificaSolicitudDescargaResult``: the state of a request and, when done, its packages.
@@ -141,8 +149,29 @@ class VerificaSolicitudDescargaResult(SatResult, frozen=True):
         if value is None:
             return ()
         if isinstance(value, str):
-            return (value,)
+            value = (value,)
+        if isinstance(value, (list, tuple)):  # ``<IdsPaquetes />`` is an empty item: no package
+            return tuple(item for item in value if not _blank(item))
         return value
+
+    @field_validator("ids_paquetes")
+    @classmethod
+    def _shaped(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for id_paquete in value:
+            if not is_id_paquete(id_paquete):
+                raise ValueError(
+                    f"IdsPaquetes lists {_quoted(id_paquete)}, not a package id "
+                    "(<IdSolicitud>_<number>)"
+                )
+        seen = {id_paquete.upper() for id_paquete in value}
+        if len(seen) < len(value):
+            raise ValueError("IdsPaquetes lists a package twice")
+        return value
+
+    def foreign_packages(self, id_solicitud: str) -> tuple[str, ...]:
+        """The listed package ids that are not ``<id_solicitud>_<n>`` (case aside)."""
+        prefix = f"{id_solicitud.upper()}_"
+        return tuple(p for p in self.ids_paquetes if not p.upper().startswith(prefix))
 
     @field_validator("numero_cfdis", mode="before")
     @classmethod
@@ -253,6 +282,15 @@ class DescargarResult(SatResult, frozen=True):
     def size(self) -> int:
         """The package's size in bytes, in memory or on disk (0 without a package)."""
         return len(self.paquete) if self.paquete is not None else self.file_size
+
+
+def _blank(item: Any) -> bool:
+    return item is None or (isinstance(item, str) and not item.strip())
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _b64decode(text: str) -> bytes:

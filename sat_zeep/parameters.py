@@ -55,7 +55,7 @@ EnumT = TypeVar("EnumT", bound=enum.Enum)
 
 _RFC = re.compile(r"[A-ZÑ&]{3,4}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[A-Z0-9]{2}[0-9A]")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-_PAQUETE = re.compile(_UUID.pattern + r"_[0-9]+")
+_PAQUETE = re.compile(_UUID.pattern + r"_[0-9]{1,6}")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _START_OF_DAY = time(0, 0, 0)
 _END_OF_DAY = time(23, 59, 59)
@@ -74,6 +74,11 @@ def is_rfc(text: str) -> bool:
 def is_uuid(text: str) -> bool:
     """Whether ``text`` is a UUID written with hyphens (a folio or an IdSolicitud)."""
     return _UUID.fullmatch(text) is not None
+
+
+def is_id_paquete(text: str) -> bool:
+    """Whether ``text`` has a package id's shape: ``<IdSolicitud>_<number>`` (``…_01``)."""
+    return _PAQUETE.fullmatch(text) is not None
 
 
 class _Checker:

@@ -221,8 +221,11 @@ def test_verifica_requires_estado_solicitud() -> None:
 def test_results_accept_field_names_and_are_frozen() -> None:
     result = SolicitaDescargaResult(CodEstatus=CodEstatus(5000), IdSolicitud="")
     assert result.id_solicitud is None
-    by_name = SolicitaDescargaResult.model_validate({"cod_estatus": 5000, "id_solicitud": "x"})
-    assert by_name.id_solicitud == "x"
+    id_solicitud = "2d3f6a4e-8c1b-4f7a-9e25-0b6c7d8e9f10"
+    by_name = SolicitaDescargaResult.model_validate(
+        {"cod_estatus": 5000, "id_solicitud": id_solicitud}
+    )
+    assert by_name.id_solicitud == id_solicitud
     with pytest.raises(ValidationError):
         result.mensaje = "changed"  # type: ignore[misc]
 
@@ -281,11 +284,14 @@ def test_other_states_do_not_raise(estado: int) -> None:
     assert result.raise_for_status() is result
 
 
+PAQUETE = "2D3F6A4E-8C1B-4F7A-9E25-0B6C7D8E9F10_01"
+
+
 def test_a_single_package_id_string_becomes_a_tuple() -> None:
     result = VerificaSolicitudDescargaResult.model_validate(
-        {"CodEstatus": 5000, "EstadoSolicitud": 3, "IdsPaquetes": "A_01", "NumeroCFDIs": None}
+        {"CodEstatus": 5000, "EstadoSolicitud": 3, "IdsPaquetes": PAQUETE, "NumeroCFDIs": None}
     )
-    assert result.ids_paquetes == ("A_01",)
+    assert result.ids_paquetes == (PAQUETE,)
     assert result.numero_cfdis == 0
 
 

@@ -16,6 +16,7 @@ from ..client import SatClient
 from ..codes import CodEstatus
 from ..download import free_damaged_name
 from ..errors import PackageTransferError, SatHTTPError, SatResponseError, SatTransportError
+from ..parameters import is_id_paquete
 from ..zipcheck import check_zip_file
 from .crashpoints import crashpoint
 from .events import EventSink, SyncEvent
@@ -61,6 +62,10 @@ class Downloads:
 
     def download(self, package: PackageRow) -> None:
         """One attempt at one package (in a worker thread)."""
+        misplaced = misplaced_package(package, self.output)
+        if misplaced:
+            self._failed(package, misplaced)
+            return
         if package.path.exists():
             checked = _checked(package.path)
             if checked is not None:  # a previous run got it and died before writing it down
@@ -127,6 +132,20 @@ class Downloads:
 
     def _now(self) -> datetime:
         return self.client.now()
+
+
+def misplaced_package(package: PackageRow, output: Path) -> str | None:
+    """Why ``package`` must not be touched (an id or path SAT's answers cannot make), or None.
+
+    Ids are checked when SAT lists them; this guards states written before they were.
+    """
+    if not is_id_paquete(package.id_paquete):
+        return f"the package id {package.id_paquete[:80]!r} is not <IdSolicitud>_<number>"
+    path = package.path
+    inside = path.resolve().is_relative_to(output.resolve())
+    if path.name != f"{package.id_paquete}.zip" or not inside:
+        return f"its recorded path {str(path)[:200]!r} is outside {output} or misnamed: untouched"
+    return None
 
 
 def _exhausted(package: PackageRow) -> str:

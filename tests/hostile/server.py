@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
+from typing import Any
 
+from sat_zeep.client import SatClient
 from sat_zeep.endpoints import Endpoints
+from sat_zeep.fiel import Fiel
 
 from ..canned_sat import RESPONSES, descarga_reply
 
@@ -129,3 +132,12 @@ class HostileServer:
     def __exit__(self, *exc_info: object) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+@contextlib.contextmanager
+def talking_to(
+    fiel: Fiel, replies: Mapping[str, Reply] | None = None, **options: Any
+) -> Iterator[tuple[HostileServer, SatClient]]:
+    """A hostile server and a client of it (``options`` go to ``SatClient``)."""
+    with HostileServer(replies) as server, SatClient(fiel, server.endpoints, **options) as client:
+        yield server, client
