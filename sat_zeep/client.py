@@ -31,7 +31,15 @@ from zeep.helpers import serialize_object
 
 from . import parameters
 from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
-from .download import find_paquete, respuesta_of, save_package
+from .download import (
+    MAX_IN_MEMORY,
+    FileSink,
+    MemorySink,
+    find_paquete,
+    refuse_too_large,
+    respuesta_of,
+    save_package,
+)
 from .endpoints import Endpoints
 from .errors import CredentialError, SatResponseError, SatSoapFault
 from .fiel import Fiel
@@ -52,7 +60,7 @@ from .plugins import (
 from .polling import PollPolicy
 from .port import Port, bind, token_lifetime
 from .security_header import new_token_id
-from .transport import default_transport, refuse_redirects
+from .transport import call_deadline, default_transport, refuse_redirects
 from .wsdl import Service, load_document, zeep_settings
 
 logger = logging.getLogger("sat_zeep")
@@ -88,8 +96,11 @@ class SatClient:
         clock: Callable[[], datetime] | None = None,
         token_id_factory: Callable[[], str] | None = None,
         check_validity: bool = True,
+        max_in_memory: int = MAX_IN_MEMORY,
     ) -> None:
         self.fiel = fiel
+        #: Bytes of package ``descargar`` keeps in memory without ``destino``.
+        self.max_in_memory = max_in_memory
         self.endpoints = endpoints or Endpoints.cfdi()
         self._owns_transport = transport is None
         self.transport = transport or default_transport()
@@ -289,49 +300,64 @@ class SatClient:
     ) -> DescargarResult:
         """Download one package (a ZIP); each package may be downloaded only twice.
 
-        Without ``destino`` the package comes back in memory (``result.paquete``). With it, the
-        answer is streamed to that file in constant memory, the ZIP is checked, and the result
-        holds ``path``, ``size`` and ``sha256``; a transfer that breaks leaves nothing at
-        ``destino`` and raises ``PackageTransferError``. ``progress`` is called with the number
-        of package bytes written, chunk by chunk.
+        Without ``destino`` the package comes back in memory (``result.paquete``), up to
+        ``max_in_memory`` bytes (``PackageTooLargeError`` beyond, as soon as it is known). With
+        it, the answer is streamed to that file in constant memory, the ZIP is checked, and the
+        result holds ``path``, ``size`` and ``sha256``; a transfer that breaks leaves nothing at
+        ``destino`` and raises ``PackageTransferError``. Both read the answer by the same rules
+        (``sat_zeep.download``), within the transport's deadline. ``progress`` is called with
+        the number of package bytes decoded, chunk by chunk.
         """
         peticion = parameters.descarga(id_paquete=id_paquete, rfc_solicitante=self.fiel.rfc)
         payload = {"peticionDescarga": peticion}
-        if destino is not None:
-            target = Path(destino)
-            return self._with_token(
-                Service.DESCARGA,
-                "Descargar",
-                lambda port: self._stream(port, payload, target, progress),
-            )
-        reply = self._call(Service.DESCARGA, "Descargar", payload)
-        return self._descargar_result(respuesta_of(reply), getattr(reply.body, "Paquete", None))
+        target = Path(destino) if destino is not None else None
+        return self._with_token(
+            Service.DESCARGA,
+            "Descargar",
+            lambda port: self._stream(port, payload, target, progress),
+        )
 
     def _stream(
         self,
         port: Port,
         payload: Mapping[str, Any],
-        destino: Path,
+        destino: Path | None,
         progress: Callable[[int], None] | None,
     ) -> DescargarResult:
+        id_paquete = payload["peticionDescarga"]["IdPaquete"]
+        seconds = call_deadline(self.transport)
+        ends = time.monotonic() + seconds
         response = port.send_streaming("Descargar", payload)
         with response:
-            found = find_paquete(response, payload["peticionDescarga"]["IdPaquete"])
+            if destino is None:
+                refuse_too_large(response, self.max_in_memory, id_paquete)
+            found = find_paquete(response, id_paquete, ends, seconds)
             if found is None:
                 reply = port.read("Descargar", response)
-                return self._descargar_result(respuesta_of(reply), None)
+                result = self._descargar_result(respuesta_of(reply), None)
+                if result.is_accepted:
+                    raise SatResponseError(
+                        f"Descargar {id_paquete}: SAT accepted the download (5000) but its "
+                        "answer holds no package",
+                        raw=response.content[:4096],
+                        url=self.endpoints.descarga,
+                    )
+                return result
             answer, start = found
+            sink = FileSink(destino) if destino is not None else MemorySink(self.max_in_memory)
             saved = save_package(
-                response,
-                answer,
-                start,
-                destino,
-                id_paquete=payload["peticionDescarga"]["IdPaquete"],
-                progress=progress,
+                response, answer, start, sink, id_paquete=id_paquete, progress=progress
             )
         result = self._descargar_result(saved.respuesta, None)
+        if saved.sha256 is None:  # SAT did not accept: nothing was decoded nor written
+            return result
         return result.model_copy(
-            update={"path": saved.path, "sha256": saved.sha256, "file_size": saved.size}
+            update={
+                "paquete": saved.data,
+                "path": saved.path,
+                "sha256": saved.sha256,
+                "file_size": saved.size,
+            }
         )
 
     def _descargar_result(self, respuesta: Any, paquete: bytes | None) -> DescargarResult:

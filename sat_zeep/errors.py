@@ -14,6 +14,7 @@
     │   └── SatRedirectError        a 3xx answer (``location``), never followed
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
     ├── PackageTransferError        a package download cut short or damaged (nothing at ``destino``)
+    │   └── PackageTooLargeError    a package too large to keep in memory: use ``destino``
     ├── SyncStateError              the sync's state in the output folder cannot be used
     │   ├── StateOwnerError         it is another taxpayer's (RFC) or service's state
     │   ├── FolderInUseError        another sync holds the folder (``pid``, ``host``, ``since``)
@@ -172,6 +173,10 @@ class PackageTransferError(SatError):
         self.received = received
         self.kept = kept
         super().__init__(message)
+
+
+class PackageTooLargeError(PackageTransferError):
+    """A package larger than ``SatClient(max_in_memory=…)``: download it with ``destino``."""
 
 
 class SatStatusError(SatError):

@@ -28,6 +28,7 @@ from .errors import (
     SatTransportError,
 )
 from .namespaces import WSU
+from .transport import DeadlinePassed
 
 
 @dataclass
@@ -47,6 +48,11 @@ class Port:
         return response
 
     def _transport_error(self, operation: str, error: requests.RequestException) -> SatError:
+        if isinstance(error, DeadlinePassed):
+            return SatTimeout(
+                f"{operation}: {error} at {self.address}; SAT may be overloaded, try again later",
+                url=self.address,
+            )
         if isinstance(error, requests.Timeout):
             return SatTimeout(
                 f"{operation}: SAT did not answer in time at {self.address}; it is often slow, "

@@ -6,12 +6,13 @@ import base64
 import binascii
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from sat_zeep.download import _decode, find_paquete, save_package
+from sat_zeep.download import FileSink, _decode, find_paquete, save_package
 from sat_zeep.errors import SatResponseError
 
 
@@ -60,9 +61,9 @@ def test_a_malformed_header_before_the_package_is_a_sat_response_error(tmp_path:
         b"</s:Header><s:Body><RespuestaDescargaMasivaTercerosSalida><Paquete>UEsFBg==</Paquete>"
     )
     response = _answer(body)
-    found = find_paquete(response, "X_01")
+    found = find_paquete(response, "X_01", time.monotonic() + 60, 60)
     assert found is not None
     with pytest.raises(SatResponseError, match="not valid XML before the package") as caught:
-        save_package(response, *found, tmp_path / "p.zip", id_paquete="X_01")
+        save_package(response, *found, FileSink(tmp_path / "p.zip"), id_paquete="X_01")
     assert b"CodEstatus=5000" in caught.value.raw
     assert list(tmp_path.iterdir()) == []

@@ -10,13 +10,21 @@ lengths, or never stop. Every request is kept in ``server.received``.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
+import random
 import threading
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
 from typing import Any
+
+import requests
+import zeep
+from requests.adapters import HTTPAdapter
 
 from sat_zeep.client import SatClient
 from sat_zeep.endpoints import Endpoints
@@ -141,3 +149,55 @@ def talking_to(
     """A hostile server and a client of it (``options`` go to ``SatClient``)."""
     with HostileServer(replies) as server, SatClient(fiel, server.endpoints, **options) as client:
         yield server, client
+
+
+class CountingAdapter(HTTPAdapter):
+    """An adapter that keeps every raw answer, so a test can ask how many bytes were read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[Any] = []
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        self.answers.append(resp)
+        return super().build_response(req, resp)
+
+    def bytes_read(self) -> int:
+        """Bytes of the last answer's body read from the socket so far."""
+        return int(self.answers[-1].tell())
+
+
+def counting(transport: zeep.Transport) -> CountingAdapter:
+    """Mount a ``CountingAdapter`` on ``transport``'s session for http://."""
+    adapter = CountingAdapter()
+    transport.session.mount("http://", adapter)
+    return adapter
+
+
+ENVELOPE = (
+    '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
+    '<h:respuesta CodEstatus="{code}" Mensaje="{mensaje}" '
+    'xmlns:h="http://DescargaMasivaTerceros.sat.gob.mx" '
+    'xmlns="http://DescargaMasivaTerceros.sat.gob.mx"/></s:Header><s:Body>'
+    '<RespuestaDescargaMasivaTercerosSalida xmlns="http://DescargaMasivaTerceros.sat.gob.mx">'
+)
+CLOSING = b"</RespuestaDescargaMasivaTercerosSalida></s:Body></s:Envelope>"
+
+
+def descarga_head(code: str = "5000", mensaje: str = "Solicitud Aceptada") -> bytes:
+    """A Descargar answer up to the ``RespuestaDescargaMasivaTercerosSalida`` start tag."""
+    return ENVELOPE.format(code=code, mensaje=mensaje).encode()
+
+
+def descarga_body(package: bytes, code: str = "5000", *, text: bytes | None = None) -> bytes:
+    """A whole Descargar answer; ``text`` replaces the package's base64 when given."""
+    paquete = base64.b64encode(package) if text is None else text
+    return descarga_head(code) + b"<Paquete>" + paquete + b"</Paquete>" + CLOSING
+
+
+def zip_of(size: int, seed: int = 0) -> bytes:
+    """A valid ZIP holding ``size`` bytes that do not compress."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("data.bin", random.Random(seed).randbytes(size))
+    return buffer.getvalue()
