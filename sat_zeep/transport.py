@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -30,6 +31,9 @@ CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 120.0
 #: Seconds a whole call may take, answer included (a 1.5 GiB package at 1 MiB/s takes 26 min).
 CALL_DEADLINE = 3600.0
+#: The least a call gets when a run bounds its calls (``bound_calls``): a package must be able
+#: to arrive, since each one may be downloaded only twice.
+MIN_CALL_DEADLINE = 600.0
 #: Bytes an answer read whole may have (Autentica, Solicitud and Verificación answer in KBs).
 MAX_ANSWER = 64 << 20
 #: Bytes read at a time at most.
@@ -102,6 +106,15 @@ def default_transport(
 def call_deadline(transport: zeep.Transport) -> float:
     """Seconds a call through ``transport`` may take (``CALL_DEADLINE`` for zeep's own)."""
     return float(getattr(transport, "deadline", CALL_DEADLINE))
+
+
+def bound_calls(transport: zeep.Transport, bound: timedelta) -> None:
+    """Let no call through ``transport`` take longer than ``bound`` (but at least 10 minutes).
+
+    ``sat-zeep sync --max-wait`` bounds its downloads this way.
+    """
+    seconds = max(bound.total_seconds(), MIN_CALL_DEADLINE)
+    transport.deadline = min(call_deadline(transport), seconds)
 
 
 def answer_chunks(response: requests.Response, ends: float, seconds: float) -> Iterator[bytes]:

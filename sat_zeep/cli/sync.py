@@ -27,6 +27,7 @@ from ..parameters import YEARS_AVAILABLE, earliest_start
 from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from ..sync import state as sync_state
 from ..sync.store import FILE_NAME
+from ..transport import bound_calls
 from .config import Taxpayer, load_config
 from .durations import parse_duration
 from .exit_codes import Interrupted, describe, exit_code_of
@@ -88,6 +89,7 @@ def run_sync(
 ) -> SyncSummary:
     """One taxpayer's sync, with its progress shown; returns its summary."""
     with sat_client(settings) as client, Reporter(as_json=settings.json, label=label) as reporter:
+        bound_calls(client.transport, options["max_wait"])  # a trickling SAT cannot hold the run
         index = options.get("catalog", True)
         engine_options = {name: value for name, value in options.items() if name != "catalog"}
         try:
@@ -202,7 +204,12 @@ def overall_code(outcomes: list[_Outcome]) -> int:
     show_default=True,
     help="Parallel downloads (at least 1).",
 )
-@click.option("--max-wait", default="30m", show_default=True, help="Stop waiting for SAT after.")
+@click.option(
+    "--max-wait",
+    default="30m",
+    show_default=True,
+    help="Stop waiting for SAT after; also bounds each call and download (at least 10m).",
+)
 @click.option("--poll", default="30s", show_default=True, help="First wait between checks.")
 @click.option("--rerequest-expired", is_flag=True, help="Ask again for expired packages.")
 @click.option(
