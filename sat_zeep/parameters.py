@@ -53,7 +53,8 @@ YEARS_AVAILABLE = 6
 Fecha = date | datetime | str
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 
-_RFC = re.compile(r"[A-ZÑ&]{3,4}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[A-Z0-9]{2}[0-9A]")
+_RFC_DATE = re.compile(r"[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])")
+_RFC = re.compile(r"[A-ZÑ&]{3,4}" + _RFC_DATE.pattern + r"[A-Z0-9]{2}[0-9A]")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _PAQUETE = re.compile(_UUID.pattern + r"_[0-9]+")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -69,6 +70,25 @@ _UUID_EXAMPLE = "XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX (36 hexadecimal characters
 def is_rfc(text: str) -> bool:
     """Whether ``text`` (upper case) has an RFC's shape: letters, a valid date, homoclave."""
     return _RFC.fullmatch(text) is not None
+
+
+def rfc_problem(text: str) -> str:
+    """What is wrong with ``text`` (upper case, not an RFC), part by part.
+
+    ``AXT`` letters (4 for a persona física), ``940727`` a date YYMMDD, ``FP`` the homoclave,
+    ``8`` the check digit (0-9 or A).
+    """
+    if len(text) not in (12, 13):
+        return f"it has {len(text)} characters: expected {_RFC_EXAMPLE}"
+    letters = len(text) - 9
+    name, born, homoclave, check_digit = text[:letters], text[letters:-3], text[-3:-1], text[-1]
+    if not re.fullmatch(r"[A-ZÑ&]+", name):
+        return f"{name!r} must be letters (3 for a persona moral, 4 for a persona física)"
+    if not _RFC_DATE.fullmatch(born):
+        return f"{born!r} is not a date (YYMMDD)"
+    if not re.fullmatch(r"[A-Z0-9]{2}", homoclave):
+        return f"the homoclave {homoclave!r} must be 2 letters or digits"
+    return f"its last character {check_digit!r} is the check digit: 0-9 or A"
 
 
 def is_uuid(text: str) -> bool:
@@ -103,7 +123,7 @@ class _Checker:
             return None
         upper = value.upper()
         if not _RFC.fullmatch(upper):
-            self.add(f"{field} {value!r} is not a valid RFC: expected {_RFC_EXAMPLE}")
+            self.add(f"{field} {value!r} is not a valid RFC: {rfc_problem(upper)}")
             return None
         return upper
 

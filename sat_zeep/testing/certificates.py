@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..fiel import Fiel
-from ..parameters import is_rfc
+from ..parameters import is_rfc, rfc_problem
 from .certificate_profile import Kind, key_usage, subject, utc, validity
 
 __all__ = ["IssuedCredential", "TestCertificateAuthority", "ascii_digit_serial", "verify_issued_by"]
@@ -312,9 +312,7 @@ class TestCertificateAuthority:
     ) -> IssuedCredential:
         rfc = rfc.strip().upper()
         if not is_rfc(rfc):
-            raise ValueError(
-                f"{rfc!r} is not an RFC (12 characters for a company, 13 for a person)"
-            )
+            raise ValueError(f"{rfc!r} is not an RFC: {rfc_problem(rfc)}")
         start, end = validity(not_before, not_after, expired=expired, not_yet_valid=not_yet_valid)
         key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
         public = key.public_key()
