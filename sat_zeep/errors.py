@@ -45,11 +45,24 @@ class CredentialError(SatError):
 
 
 class RequestValidationError(SatError, ValueError):
-    """Request parameters that SAT would reject; ``problems`` lists each one."""
+    """Request parameters that SAT would reject; ``problems`` lists each one.
 
-    def __init__(self, operation: str, problems: Sequence[str]) -> None:
+    ``cli_problems`` says the same with the command line's advice (``--service retenciones``
+    where ``problems`` says ``Endpoints.retenciones()``).
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        problems: Sequence[str],
+        *,
+        cli_problems: Sequence[str] | None = None,
+    ) -> None:
         self.operation = operation
         self.problems: tuple[str, ...] = tuple(problems)
+        self.cli_problems: tuple[str, ...] = (
+            self.problems if cli_problems is None else tuple(cli_problems)
+        )
         listing = "\n".join(f"  - {problem}" for problem in self.problems)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"

@@ -102,14 +102,19 @@ class _Checker:
     def __init__(self, operation: str) -> None:
         self.operation = operation
         self.problems: list[str] = []
+        self.cli_problems: list[str] = []
 
-    def add(self, problem: str) -> None:
+    def add(self, problem: str, *, cli: str | None = None) -> None:
+        """Note ``problem``; ``cli`` is its wording for the command line, when that differs."""
         self.problems.append(problem)
+        self.cli_problems.append(problem if cli is None else cli)
 
     def done(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Raise if anything was wrong; else the payload without empty values."""
         if self.problems:
-            raise RequestValidationError(self.operation, self.problems)
+            raise RequestValidationError(
+                self.operation, self.problems, cli_problems=self.cli_problems
+            )
         return {key: value for key, value in payload.items() if value not in (None, "")}
 
     def rfc(self, field: str, value: object, *, required: bool) -> str | None:
@@ -216,15 +221,20 @@ class _Checker:
         close = [lower] if lower in valid else difflib.get_close_matches(lower, sorted(valid), n=3)
         other = ServiceType.CFDI if service is ServiceType.RETENCIONES else ServiceType.RETENCIONES
         if close:
-            problem += f": did you mean {' or '.join(repr(match) for match in close)}?"
+            advice = cli = f": did you mean {' or '.join(repr(match) for match in close)}?"
         elif value in complementos(other):
-            problem += f": it belongs to the other service family; use Endpoints.{other.value}()"
+            advice = f": it belongs to the other service family; use Endpoints.{other.value}()"
+            cli = f": it belongs to the other service family; ask with --service {other.value}"
         else:
-            problem += (
+            advice = (
                 f": see sat_zeep.catalogs.complementos(ServiceType.{service.name}), "
                 "or leave it out to get every complement"
             )
-        self.add(problem)
+            cli = (
+                f": use one of {', '.join(sorted(valid))}, or leave --complemento out to get "
+                "every complement"
+            )
+        self.add(problem + advice, cli=problem + cli)
         return None
 
     def uuid(

@@ -83,7 +83,7 @@ def exit_code_of(error: BaseException) -> int:
 def describe(error: BaseException) -> str:
     """``error`` as one line: what happened and, when the message lacks it, what to do."""
     if isinstance(error, RequestValidationError):
-        text = f"{error.operation}: {'; '.join(error.problems)}; nothing was sent to SAT"
+        text = f"{error.operation}: {'; '.join(error.cli_problems)}; nothing was sent to SAT"
     elif isinstance(error, OSError) and error.strerror:
         where = f": {error.filename}" if error.filename else ""
         text = f"{error.strerror}{where}"

@@ -101,6 +101,25 @@ def test_validation_error(run: Runner, sat: FakeSat, sat_args: list[str]) -> Non
     assert sat.stats()["tokens_issued"] == 0
 
 
+@pytest.mark.parametrize(
+    ("service", "complemento", "advice"),
+    [
+        ("retenciones", "nomina12", "--service cfdi"),
+        ("cfdi", "dividendos", "--service retenciones"),
+    ],
+)
+def test_validation_advice_is_for_the_command_line(
+    run: Runner, sat: FakeSat, sat_args: list[str], service: str, complemento: str, advice: str
+) -> None:
+    arguments = _emitidos("--complemento", complemento, "--service", service)
+    line = _one_line(run(*arguments, *sat_args), 4)
+    assert advice in line
+    assert "Endpoints" not in line and "ServiceType" not in line
+    unknown = _one_line(run(*_emitidos("--complemento", "zzz", "--service", service), *sat_args), 4)
+    assert "--complemento" in unknown and "sat_zeep." not in unknown
+    assert sat.stats()["tokens_issued"] == 0
+
+
 def test_sat_status_error(run: Runner, sat_args: list[str]) -> None:
     line = _one_line(run("verify", "0e4f2b2c-5b1d-4a6e-9f3a-2d1c0b9a8e7f", *sat_args), 5)
     assert "SAT answered" in line
