@@ -8,7 +8,8 @@
     ├── LibraryMismatchError        lxml and xmlsec were built against different libxml2 versions
     ├── SignatureError              a request signature that SAT's rule does not accept (``reason``)
     ├── SatTransportError           no HTTP response at all (DNS, refused, reset)
-    │   └── SatTimeout              connect or read timeout
+    │   ├── SatTimeout              connect or read timeout
+    │   └── SatCertificateError     the server's HTTPS certificate is not trusted
     ├── SatHTTPError                an HTTP error status without a SOAP fault
     │   └── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
@@ -96,6 +97,14 @@ class SatTransportError(SatError):
 
 class SatTimeout(SatTransportError):
     """SAT did not connect or answer within the configured timeout."""
+
+
+class SatCertificateError(SatTransportError):
+    """The server's HTTPS certificate does not verify (a test server's own CA, a proxy's CA…).
+
+    Trust the CA that issued it: ``transport.session.verify = "ca.pem"`` in Python,
+    ``--ca-bundle ca.pem`` on the command line.
+    """
 
 
 class SatHTTPError(SatError):

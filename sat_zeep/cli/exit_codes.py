@@ -12,6 +12,7 @@ from ..errors import (
     FolderInUseError,
     PackageTransferError,
     RequestValidationError,
+    SatCertificateError,
     SatError,
     SatHTTPError,
     SatStatusError,
@@ -96,6 +97,8 @@ def describe(error: BaseException) -> str:
     )
     if isinstance(error, SyncStateError):
         advice = ""  # its message says what to do
+    if isinstance(error, SatCertificateError):
+        advice = "pass --ca-bundle FILE.pem with that CA (the fake SAT prints its CA's path)"
     if advice:
         text = f"{text}; {advice}"
     return text

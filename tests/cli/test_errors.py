@@ -23,6 +23,7 @@ from sat_zeep.errors import (
 from sat_zeep.packages.errors import CorruptPackageError
 from sat_zeep.testing.fake_sat.server import FakeSat
 
+from ..conftest import MakeSat
 from .conftest import END, PASSWORD_ENV, START, Run, Runner
 
 
@@ -135,6 +136,24 @@ def test_transport_error(run: Runner, fixture_dir: Path, password: str) -> None:
     closed = ["--cer", efirma / "fiel.cer", "--key", efirma / "fiel.key"]
     line = _one_line(run("auth", *closed, "--base-url", "http://127.0.0.1:1"), 7)
     assert "could not reach SAT" in line
+
+
+def test_untrusted_https_certificate_points_at_ca_bundle(
+    run: Runner, make_sat: MakeSat, fixture_dir: Path, password: str
+) -> None:
+    tls = make_sat(tls=True)
+    efirma = fixture_dir / "efirma"
+    common = [
+        "--cer",
+        efirma / "fiel.cer",
+        "--key",
+        efirma / "fiel.key",
+        "--base-url",
+        tls.base_url,
+    ]
+    line = _one_line(run("auth", *common), 7)
+    assert "certificate" in line and "--ca-bundle" in line
+    assert run("auth", *common, "--ca-bundle", tls.ca_pem).code == 0
 
 
 def test_package_transfer_error(
