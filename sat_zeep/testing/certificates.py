@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -96,9 +97,25 @@ class IssuedCredential:
         key = folder / f"{self.rfc}.key"
         password = folder / f"{self.rfc}-password.txt"
         cer.write_bytes(self.certificate_der)
-        key.write_bytes(self.private_key_der)
-        password.write_text(self.password, encoding="utf-8")
+        write_private(key, self.private_key_der)
+        write_private(password, self.password.encode("utf-8"))
         return cer, key, password
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` readable by its owner only (0600).
+
+    The bytes go to a new file created exclusively (never one that exists, nor a link's target),
+    which then replaces ``path``.
+    """
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class TestCertificateAuthority:
