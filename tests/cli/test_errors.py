@@ -165,6 +165,17 @@ def test_package_transfer_error(
     assert not (tmp_path / "out" / f"{fiel_package}.zip").exists()
 
 
+def test_a_good_download_retires_the_damaged_copy(
+    run: Runner, sat: FakeSat, sat_args: list[str], fiel_package: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    sat.faults.add("Descargar", "truncate")
+    _one_line(run("download", fiel_package, "--out", out, *sat_args), 8)
+    assert (out / f"{fiel_package}.zip.damaged").exists()
+    assert run("download", fiel_package, "--out", out, *sat_args).code == 0
+    assert sorted(path.name for path in out.iterdir()) == [f"{fiel_package}.zip"]
+
+
 def test_errors_are_json_with_json(
     run: Runner, sat: FakeSat, sat_args: list[str], fiel_package: str, tmp_path: Path
 ) -> None:
