@@ -31,6 +31,7 @@ from zeep.helpers import serialize_object
 
 from . import parameters
 from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from .damaged_copies import retire_damaged_copies
 from .download import (
     MAX_IN_MEMORY,
     FileSink,
@@ -304,9 +305,11 @@ class SatClient:
         ``max_in_memory`` bytes (``PackageTooLargeError`` beyond, as soon as it is known). With
         it, the answer is streamed to that file in constant memory, the ZIP is checked, and the
         result holds ``path``, ``size`` and ``sha256``; a transfer that breaks leaves nothing at
-        ``destino`` and raises ``PackageTransferError``. Both read the answer by the same rules
-        (``sat_zeep.download``), within the transport's deadline. ``progress`` is called with
-        the number of package bytes decoded, chunk by chunk.
+        ``destino``, keeps what arrived as ``<destino>.damaged`` and raises
+        ``PackageTransferError``; a whole copy removes the damaged copies kept beside it. Both
+        read the answer by the same rules (``sat_zeep.download``), within the transport's
+        deadline. ``progress`` is called with the number of package bytes decoded, chunk by
+        chunk.
         """
         peticion = parameters.descarga(id_paquete=id_paquete, rfc_solicitante=self.fiel.rfc)
         payload = {"peticionDescarga": peticion}
@@ -351,6 +354,8 @@ class SatClient:
         result = self._descargar_result(saved.respuesta, None)
         if saved.sha256 is None:  # SAT did not accept: nothing was decoded nor written
             return result
+        if saved.path is not None:
+            retire_damaged_copies(saved.path)  # a whole copy is at destino now
         return result.model_copy(
             update={
                 "paquete": saved.data,
