@@ -8,9 +8,9 @@ The request is still built and signed by zeep and the plugins. The answer is rea
 Everything up to ``<Paquete>`` goes to an incremental XML parser (no DTD, no entities), so the
 ``respuesta`` status is known before the package arrives: a status other than 5000 writes
 nothing. The base64 text is then strictly decoded chunk by chunk, into a temporary file beside
-the destination (hashed and its ZIP checked on the way, renamed into place at the end) or into
-memory up to a size cap. After the package only the envelope's closing tags may come: exactly
-one ``Paquete``, and reading stops as soon as the envelope closes. An answer without
+the destination (renamed into place at the end) or into memory up to a size cap, hashed and
+its ZIP checked on the way either way. After the package only the envelope's closing tags may
+come: exactly one ``Paquete``, and reading stops as soon as the envelope closes. An answer without
 ``<Paquete>`` (a refusal, a fault, an HTTP error) is read whole, up to 1 MiB, and handled as
 zeep reads it. Every read stops at the call's deadline.
 """
@@ -18,7 +18,6 @@ zeep reads it. Every read stops at the call's deadline.
 from __future__ import annotations
 
 import binascii
-import hashlib
 import io
 import os
 import re
@@ -190,29 +189,35 @@ class FileSink:
 
 
 class MemorySink:
-    """The package in memory, refused (``_TooLarge``) as soon as it passes ``limit`` bytes."""
+    """The package in memory, ZIP-checked, refused (``_TooLarge``) once it passes ``limit``."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
         self._buffer = io.BytesIO()
-        self._digest = hashlib.sha256()
+        self._check: ZipStreamCheck | None = None
 
     def open(self) -> None:
-        pass
+        self._check = ZipStreamCheck()
 
     def write(self, data: bytes) -> None:
+        assert self._check is not None
         if self.size + len(data) > self.limit:
             raise _TooLarge(f"it passed {self.limit:,} bytes")
         self._buffer.write(data)
-        self._digest.update(data)
+        self._check.feed(data)
         self.size += len(data)
 
     def finish(self) -> StreamedPackage:
+        """Check the ZIP (``zipfile.BadZipFile``); the bytes."""
+        assert self._check is not None
         data = self._buffer.getvalue()
-        return StreamedPackage({}, None, self.size, self._digest.hexdigest(), data)
+        sha256 = self._check.finish(data)
+        return StreamedPackage({}, None, self.size, sha256, data)
 
     def fail(self) -> Path | None:
+        if self._check is not None:
+            self._check.close()
         self._buffer = io.BytesIO()
         return None
 

@@ -18,6 +18,7 @@ finished file with ``zipfile.testzip``.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import queue
 import threading
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from .zipdirectory import UnsupportedDirectory, read_listing
+from .zipdirectory import UnsupportedDirectory, check_layout, read_listing
 from .zipwalk import EntryWalk, Segment, Unsupported
 
 #: Bytes read at a time by ``check_zip_file`` (as much as a download hands over at once).
@@ -85,8 +86,12 @@ class ZipStreamCheck:
         for worker in self._inflaters:
             worker.stop()
 
-    def finish(self, path: Path) -> str:
-        """Wait for the check; raise ``zipfile.BadZipFile`` if the ZIP is damaged; the SHA-256."""
+    def finish(self, path: Path | bytes) -> str:
+        """Wait for the check; raise ``zipfile.BadZipFile`` if the ZIP is damaged; the SHA-256.
+
+        ``path`` holds the same bytes: the file they were written to, or the bytes themselves.
+        A name listed twice or overlapping entries are damage too.
+        """
         self.close()
         failures = [worker.failure for worker in self._inflaters] + [self._hasher.failure]
         for failure in failures:
@@ -101,7 +106,7 @@ class ZipStreamCheck:
         if not self._walk.done:
             raise zipfile.BadZipFile("the ZIP ends before its central directory")
         try:
-            listed = read_listing(path)
+            listed = read_listing(path if isinstance(path, Path) else io.BytesIO(path))
         except UnsupportedDirectory:
             return self._finish_with_zipfile(path)
         except OSError as error:
@@ -110,9 +115,10 @@ class ZipStreamCheck:
             raise zipfile.BadZipFile("the central directory does not match the entries")
         return self.sha256.hexdigest()
 
-    def _finish_with_zipfile(self, path: Path) -> str:
+    def _finish_with_zipfile(self, path: Path | bytes) -> str:
         try:
-            with zipfile.ZipFile(path) as package:
+            with zipfile.ZipFile(path if isinstance(path, Path) else io.BytesIO(path)) as package:
+                check_layout(package.infolist())
                 bad = package.testzip()
         except (zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
             # RuntimeError: zipfile's word for an encrypted entry (SAT never encrypts).

@@ -7,9 +7,13 @@ The directory sits at the end of the file, after the entries' data::
     PK\\x05\\x06 <22-byte end record: entries, directory size and offset> <comment>
 
 ``read_listing`` folds each record into a ``Listing`` (a count and a SHA-256) instead of keeping
-it, so a package of 200,000 entries costs no more memory than one of ten. ``zipfile`` would build
-an object per entry. The local headers, walked while the package downloads, fold into a
-``Listing`` the same way, and the two must be equal.
+it, so a package of 200,000 entries costs little memory. ``zipfile`` would build an object per
+entry. The local headers, walked while the package downloads, fold into a ``Listing`` the same
+way, and the two must be equal.
+
+``EntryLayout`` refuses what ``zipfile`` lets through: a name listed twice (``zipfile`` silently
+reads the last) and entries whose bytes overlap (the "overlap" ZIP bombs, where many records
+share one deflated kernel). It keeps a 12-byte digest per name.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +33,8 @@ _FOLDED = struct.Struct("<3LH")
 _FULL = 0xFFFFFFFF
 #: An end record is 22 bytes and may carry a comment of up to 65,535 bytes.
 _MAX_TAIL = _END.size + 0xFFFF
+#: A local file header's fixed part, before the name and the extra field.
+_LOCAL_HEADER = 30
 
 
 class UnsupportedDirectory(Exception):
@@ -59,25 +66,83 @@ class Listing:
         return self._hash.digest()
 
 
-def read_listing(path: Path) -> Listing:
-    """The central directory of the ZIP at ``path``; ``zipfile.BadZipFile`` if it is damaged."""
+class DuplicateEntry(zipfile.BadZipFile):
+    """The ZIP lists one entry name twice."""
+
+
+class OverlappingEntries(zipfile.BadZipFile):
+    """An entry's local header begins inside the bytes of the entry before it."""
+
+
+class EntryLayout:
+    """Entries fed in the order of their offsets: ``DuplicateEntry`` or ``OverlappingEntries``."""
+
+    def __init__(self) -> None:
+        self._names: set[bytes] = set()
+        self._end = 0
+        self._last = b""
+
+    def add(self, raw_name: bytes, offset: int, compressed: int) -> None:
+        """One entry: its raw name, local header offset and compressed size."""
+        if offset < self._end:
+            raise OverlappingEntries(
+                f"entries {_shown(self._last)} and {_shown(raw_name)} overlap: one begins inside "
+                "the other's bytes (a ZIP bomb's trick; SAT never writes this)"
+            )
+        digest = hashlib.blake2b(raw_name, digest_size=12).digest()
+        if digest in self._names:
+            raise DuplicateEntry(
+                f"the ZIP lists entry {_shown(raw_name)} twice (which copy would be read depends "
+                "on the reader; SAT never writes this)"
+            )
+        self._names.add(digest)
+        self._end = offset + _LOCAL_HEADER + len(raw_name) + compressed
+        self._last = raw_name
+
+
+def check_layout(entries: Iterable[zipfile.ZipInfo]) -> None:
+    """``EntryLayout`` over ``zipfile``'s entries, sorted by offset."""
+    layout = EntryLayout()
+    for info in sorted(entries, key=lambda info: info.header_offset):
+        raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        layout.add(raw_name, info.header_offset, info.compress_size)
+
+
+def _shown(raw_name: bytes) -> str:
+    return repr(raw_name[:120].decode("utf-8", "replace"))
+
+
+def read_listing(source: Path | BinaryIO) -> Listing:
+    """The central directory of the ZIP at ``source`` (a path or a seekable binary file).
+
+    ``zipfile.BadZipFile`` if it is damaged, lists a name twice or has overlapping entries.
+    """
+    if isinstance(source, Path):
+        with source.open("rb", buffering=1 << 20) as package:
+            return _read_listing(package)
+    return _read_listing(source)
+
+
+def _read_listing(package: BinaryIO) -> Listing:
     listing = Listing()
-    with path.open("rb", buffering=1 << 20) as package:
-        count, start = _find_directory(package)
-        package.seek(start)
-        for _ in range(count):
-            record = package.read(_CENTRAL.size)
-            if len(record) < _CENTRAL.size or record[:4] != b"PK\x01\x02":
-                raise zipfile.BadZipFile("the central directory has a damaged record")
-            fields = _CENTRAL.unpack(record)
-            crc, compressed, size, name_length, extra_length, comment_length = fields[7:13]
-            if _FULL in (compressed, size):
-                raise UnsupportedDirectory("an entry's sizes are in a ZIP64 extra field")
-            raw_name = package.read(name_length)
-            if len(raw_name) < name_length:
-                raise zipfile.BadZipFile("the central directory is cut short")
-            package.seek(extra_length + comment_length, 1)
-            listing.add(crc, compressed, size, raw_name)
+    layout = EntryLayout()
+    count, start = _find_directory(package)
+    package.seek(start)
+    for _ in range(count):
+        record = package.read(_CENTRAL.size)
+        if len(record) < _CENTRAL.size or record[:4] != b"PK\x01\x02":
+            raise zipfile.BadZipFile("the central directory has a damaged record")
+        fields = _CENTRAL.unpack(record)
+        crc, compressed, size, name_length, extra_length, comment_length = fields[7:13]
+        offset = fields[-1]
+        if _FULL in (compressed, size, offset):
+            raise UnsupportedDirectory("an entry's sizes are in a ZIP64 extra field")
+        raw_name = package.read(name_length)
+        if len(raw_name) < name_length:
+            raise zipfile.BadZipFile("the central directory is cut short")
+        package.seek(extra_length + comment_length, 1)
+        layout.add(raw_name, offset, compressed)
+        listing.add(crc, compressed, size, raw_name)
     return listing
 
 

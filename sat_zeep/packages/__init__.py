@@ -33,6 +33,7 @@ from .errors import (
     TooManyEntriesError,
     UnsafeEntryNameError,
     UnsafePackageError,
+    ZipLayoutError,
 )
 from .export import export_records, write_csv, write_jsonl, write_parquet
 from .metadata import (
@@ -75,6 +76,7 @@ __all__ = [
     "TooManyEntriesError",
     "UnsafeEntryNameError",
     "UnsafePackageError",
+    "ZipLayoutError",
     "ZipLimits",
     "export_package",
     "export_packages",

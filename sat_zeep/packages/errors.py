@@ -9,7 +9,8 @@
         │   ├── UnsafeEntryNameError    ``../x``, ``/etc/x``, ``C:x`` or ``a\\b`` entry names
         │   ├── CompressionBombError    an entry that inflates beyond the ratio limit
         │   ├── EntryTooLargeError      an entry over the uncompressed size cap
-        │   └── TooManyEntriesError     more entries than the limit
+        │   ├── TooManyEntriesError     more entries than the limit
+        │   └── ZipLayoutError          a name listed twice, or overlapping entries
         ├── PackageContentError         readable ZIP, unexpected content (no metadata table…)
         │   ├── MalformedDocumentError  an XML that is not a stamped CFDI (``strict=True`` only)
         │   └── MalformedRowError       a metadata row that does not fit its header (``strict``)
@@ -93,6 +94,10 @@ class EntryTooLargeError(UnsafePackageError):
 
 class TooManyEntriesError(UnsafePackageError):
     """More entries than ``ZipLimits.max_entries``."""
+
+
+class ZipLayoutError(UnsafePackageError):
+    """A name listed twice, or entries whose bytes overlap (an "overlap" ZIP bomb)."""
 
 
 class PackageContentError(PackageError):

@@ -7,7 +7,9 @@
 * an entry over ``max_entry_size`` uncompressed is refused (``EntryTooLargeError``);
 * an entry over ``ratio_threshold`` bytes that inflates more than ``max_ratio`` times its
   compressed size is refused (``CompressionBombError``);
-* more than ``max_entries`` entries are refused (``TooManyEntriesError``).
+* more than ``max_entries`` entries are refused (``TooManyEntriesError``);
+* a name listed twice (``zipfile`` would silently read the last) and entries whose bytes overlap
+  (the trick of "overlap" ZIP bombs) are refused (``ZipLayoutError``).
 
 Reads are bounded by the declared sizes (``zipfile`` stops there and checks the CRC), so a lying
 header cannot make an entry grow. A damaged ZIP raises ``CorruptPackageError``.
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Union
 
+from ..zipdirectory import DuplicateEntry, OverlappingEntries, check_layout
 from .errors import (
     REDOWNLOAD_HINT,
     CompressionBombError,
@@ -35,6 +38,7 @@ from .errors import (
     PackageContentError,
     TooManyEntriesError,
     UnsafeEntryNameError,
+    ZipLayoutError,
 )
 
 __all__ = ["PackageEntry", "PackageSource", "SafeZip", "ZipLimits", "open_package"]
@@ -114,6 +118,13 @@ class SafeZip:
         self.source = source
         self.limits = limits
         self._entries = tuple(self._check(info) for info in archive.infolist())
+        try:
+            check_layout(archive.infolist())
+        except (DuplicateEntry, OverlappingEntries) as error:
+            raise ZipLayoutError(
+                f"{source}: refused: {error}. Do not extract this ZIP; download the package again.",
+                source=source,
+            ) from None
 
     def _check(self, info: zipfile.ZipInfo) -> PackageEntry:
         name, limits = info.filename, self.limits
