@@ -15,7 +15,7 @@ follow them (a followed 307 would post a freshly signed Autentica to whatever ho
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -62,6 +62,8 @@ class SatTransport(zeep.Transport):  # type: ignore[misc]
         super().__init__(timeout=connect_timeout, operation_timeout=(connect_timeout, read_timeout))
         self.deadline = deadline
         self.max_answer = max_answer
+        #: Called with each answer once its body was read whole (``sat-zeep -v`` logs it).
+        self.on_answer: list[Callable[[requests.Response], object]] = []
         refuse_redirects(self.session)
 
     def post(self, address: str, message: bytes, headers: Any) -> requests.Response:
@@ -88,6 +90,8 @@ class SatTransport(zeep.Transport):  # type: ignore[misc]
             release()  # read to its end: the connection may serve the next call
         response._content = bytes(body)
         response._content_consumed = True  # type: ignore[attr-defined]
+        for hook in self.on_answer:
+            hook(response)
         return response
 
 

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import zeep
 
 from ..client import SatClient
 from ..endpoints import Endpoints, ServiceType
 from ..errors import CredentialError
 from ..fiel import Fiel
-from ..transport import default_transport
-from .redact import SecretFilter, log_exchange, verbose_logging
+from ..transport import SatTransport, default_transport
+from .redact import SecretFilter, log_answer, log_exchange, verbose_logging
 from .tokens import TokenFile
 
 PASSWORD_ENV = "SAT_ZEEP_PASSWORD"
@@ -169,7 +168,7 @@ def load_fiel(settings: Settings, secrets: SecretFilter) -> Fiel:
     return fiel
 
 
-def make_transport(settings: Settings) -> zeep.Transport:
+def make_transport(settings: Settings) -> SatTransport:
     """The default transport, trusting ``--ca-bundle`` and logging traffic when verbose."""
     transport = default_transport()
     session = transport.session
@@ -178,6 +177,7 @@ def make_transport(settings: Settings) -> zeep.Transport:
         session.verify = str(settings.ca_bundle)
     if settings.verbose:
         session.hooks["response"].append(log_exchange)
+        transport.on_answer.append(log_answer)
     return transport
 
 

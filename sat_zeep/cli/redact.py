@@ -8,7 +8,8 @@ Two layers keep secrets out of the log:
   and any PEM private key in every record it formats, whatever logger wrote it.
 
 ``log_exchange`` is a ``requests`` response hook: it sees every request of the session, streamed
-or not, after zeep's plugins signed it.
+or not, after zeep's plugins signed it. ``log_answer`` logs each answer ``SatTransport`` read
+whole (answers are streamed from the socket, within the call's deadline).
 """
 
 from __future__ import annotations
@@ -110,14 +111,18 @@ def log_exchange(response: requests.Response, *args: Any, **kwargs: Any) -> requ
         redact_xml(request.body if isinstance(request.body, (bytes, str)) else None),
     )
     if kwargs.get("stream"):
-        logger.debug(
-            "HTTP %s from %s (streamed; body not logged)", response.status_code, request.url
-        )
+        logger.debug("HTTP %s from %s (body read as it streams)", response.status_code, request.url)
     else:
-        logger.debug(
-            "HTTP %s from %s\n%s", response.status_code, request.url, redact_xml(response.content)
-        )
+        log_answer(response)
     return response
+
+
+def log_answer(response: requests.Response) -> None:
+    """Log an answer read whole (``SatTransport.on_answer``), redacted."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "HTTP %s from %s\n%s", response.status_code, response.url, redact_xml(response.content)
+        )
 
 
 @contextmanager

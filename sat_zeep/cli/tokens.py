@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..atomic_write import atomic_write
 from ..models import Token
 
 logger = logging.getLogger("sat_zeep.cli")
@@ -32,15 +32,8 @@ class TokenFile:
             return None
 
     def save(self, token: Token) -> None:
-        """Replace the file atomically; it is created 0600 so the token never lies open."""
+        """Replace the file atomically; its temporary is created 0600, exclusively, never
+        through a link, so the token never lies open."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-                stream.write(token.model_dump_json())
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, self.path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with atomic_write(self.path, "w", private=True, encoding="utf-8") as stream:
+            stream.write(token.model_dump_json())

@@ -16,6 +16,8 @@ None          empty field                 ``null``             null
 CSV is UTF-8 (``bom=True`` for Excel) with a header row; fields holding ``,``, ``"``, CR or LF
 are quoted, so names with a bare LF or quotes round-trip through any CSV reader.
 Parquet needs the optional pyarrow dependency: ``pip install "sat-zeep[parquet]"``.
+Every format is written to a temporary file beside ``path`` and renamed over it once whole
+(``atomic_write``): an export that fails leaves what was at ``path`` untouched.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+from ..atomic_write import atomic_write
 from .errors import ExportError, ParquetUnavailableError
 
 __all__ = [
@@ -111,7 +114,7 @@ def write_csv(records: Iterable[object], path: str | os.PathLike[str], *, bom: b
     """Write ``records`` as CSV with a header row; return how many rows were written."""
     count = 0
     encoding = "utf-8-sig" if bom else "utf-8"
-    with open(path, "w", encoding=encoding, newline="") as handle:
+    with atomic_write(path, "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         for names, extras, rows in _rows(records):
             writer.writerow([*names, *extras])
@@ -130,7 +133,7 @@ def write_csv(records: Iterable[object], path: str | os.PathLike[str], *, bom: b
 def write_jsonl(records: Iterable[object], path: str | os.PathLike[str]) -> int:
     """Write one JSON object per line (UTF-8, keys in column order); return the count."""
     count = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
         for names, extras, rows in _rows(records):
             keys = [*names, *extras]
             for record in rows:
@@ -174,6 +177,11 @@ def _annotations(record: object) -> dict[str, str]:
 def write_parquet(records: Iterable[object], path: str | os.PathLike[str]) -> int:
     """Write ``records`` as one Parquet file (typed columns, see the module table)."""
     pa, pq = _pyarrow()
+    with atomic_write(path, "wb") as sink:
+        return _write_parquet(pa, pq, records, sink)
+
+
+def _write_parquet(pa: ModuleType, pq: ModuleType, records: Iterable[object], sink: Any) -> int:
     count = 0
     writer: Any = None
     try:
@@ -187,7 +195,7 @@ def write_parquet(records: Iterable[object], path: str | os.PathLike[str]) -> in
                         pa.field(name, _arrow_type(pa, annotations[name])) for name in names
                     ] + [pa.field(name, pa.string()) for name in extras]
                     schema = pa.schema(fields)
-                    writer = pq.ParquetWriter(os.fspath(path), schema)
+                    writer = pq.ParquetWriter(sink, schema)
                 batch.append(record)
                 if len(batch) == _PARQUET_BATCH:
                     count += _write_batch(pa, writer, schema, batch, names, extras)
