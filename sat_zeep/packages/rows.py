@@ -10,7 +10,9 @@ The format, and its quirks::
 * ``"`` is an ordinary character;
 * one trailing ``~`` per row (a field count one over the header, last field empty) is dropped;
 * a row with too few fields is joined with the next one while that yields exactly the header's
-  count (a name holding a CRLF); files whose rows end with a bare LF are read the same way;
+  count (a name holding a CRLF), over at most ``MAX_JOINED_LINES`` lines and
+  ``MAX_JOINED_CHARS`` characters (so short rows cannot make reading quadratic); files whose
+  rows end with a bare LF are read the same way;
 * the text is UTF-8, with or without a BOM; empty lines are ignored.
 
 Rows that still do not fit are reported to ``on_bad_row(line_number, text)`` and left out.
@@ -48,6 +50,9 @@ SEPARATOR = "~"
 CHUNK = 1 << 20
 #: Entries up to this size (uncompressed) are read with one ``read()``.
 WHOLE_READ_LIMIT = 32 << 20
+#: Lines, and characters, a short row may join (a name holding CRLFs) before it is a bad row.
+MAX_JOINED_LINES = 100
+MAX_JOINED_CHARS = 1 << 16
 #: Bytes decoded and split at a time (small: the text and its rows stay in the CPU caches).
 WINDOW = 64 << 10
 
@@ -194,6 +199,7 @@ def _rows(
     pending: list[str] | None = None  # a short row waiting for its continuation
     pending_text = ""
     pending_number = 0
+    joined = 0  # lines in the pending row
     for lines in pieces:
         after = number + len(lines)  # the line number of the piece's last line
         number = after
@@ -215,7 +221,7 @@ def _rows(
                 if len(fields) > width:
                     _bad(on_bad_row, after - length_hint(rest), line)
                 elif line:
-                    pending, pending_text = fields, line
+                    pending, pending_text, joined = fields, line, 1
                     pending_number = after - length_hint(rest)
                 continue
             for line in rest:
@@ -227,8 +233,10 @@ def _rows(
                     yield merged[:width]
                     pending = None
                     break
-                if merged_count < width:
+                bounded = joined < MAX_JOINED_LINES and len(pending_text) < MAX_JOINED_CHARS
+                if merged_count < width and bounded:
                     pending, pending_text = merged, pending_text + "\r\n" + line
+                    joined += 1
                     continue
                 pending = None
                 _bad(on_bad_row, pending_number, pending_text)
@@ -242,7 +250,7 @@ def _rows(
                 elif count > width:
                     _bad(on_bad_row, after - length_hint(rest), line)
                 elif line:
-                    pending, pending_text = fields, line
+                    pending, pending_text, joined = fields, line, 1
                     pending_number = after - length_hint(rest)
                     continue
                 break
