@@ -32,7 +32,7 @@ from .metadata_rows import (
     normalize,
     row_builder,
 )
-from .rows import read_lines, table_from_lines
+from .rows import LineEnding, read_lines, table_from_lines
 from .zipsafe import READ_ERRORS, PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
 
 __all__ = [
@@ -150,8 +150,9 @@ def _table(package: SafeZip, entry: PackageEntry, strict: bool) -> RawTable:
         _report(package, entry, f"line {number}", problem, strict)
 
     stream = package.open(entry)
-    lines = _guarded(package, entry, read_lines(stream, entry.size), stream)
-    header, rows = table_from_lines(lines, bad_row)
+    ending = LineEnding()
+    lines = _guarded(package, entry, read_lines(stream, entry.size, ending), stream)
+    header, rows = table_from_lines(lines, bad_row, ending)
     return RawTable(entry.name, header, rows)
 
 
