@@ -3,7 +3,8 @@
 A SAT CFDI package holds ``<UUID>.xml`` entries at its root (``<UUID>.xml.xml`` has been seen and
 is read like any ``.xml``). Oddities are tolerated, each with a warning and never a crash:
 
-* folders, empty entries and entries not named ``*.xml`` → ``SkippedEntryWarning``;
+* folders, empty entries, entries not named ``*.xml`` and what macOS adds when a user re-zips a
+  package (``__MACOSX/``, ``._<UUID>.xml``) → ``SkippedEntryWarning``;
 * XML that is not well-formed, has a DOCTYPE, or is not a stamped CFDI/Retenciones →
   ``MalformedDocumentWarning``, and the entry is skipped. Pass ``strict=True`` to raise
   ``MalformedDocumentError`` instead (it names the entry).
@@ -30,7 +31,14 @@ from .errors import (
     SkippedEntryWarning,
 )
 from .summary import CfdiSummary, summarize_xml
-from .zipsafe import PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
+from .zipsafe import (
+    PackageEntry,
+    PackageSource,
+    SafeZip,
+    ZipLimits,
+    is_macos_leftover,
+    open_package,
+)
 
 __all__ = ["CfdiDocument", "iter_cfdi", "iter_cfdi_summaries"]
 
@@ -77,6 +85,8 @@ def iter_cfdi_summaries(
 def _is_document(package: SafeZip, entry: PackageEntry) -> bool:
     if entry.is_dir:
         reason = "it is a folder"
+    elif is_macos_leftover(entry.name):
+        reason = "it is a macOS leftover of re-zipping (AppleDouble), not a document"
     elif not entry.name.lower().endswith(".xml"):
         reason = "it is not named *.xml"
     elif entry.size == 0:

@@ -37,7 +37,14 @@ from .errors import (
     UnsafeEntryNameError,
 )
 
-__all__ = ["PackageEntry", "PackageSource", "SafeZip", "ZipLimits", "open_package"]
+__all__ = [
+    "PackageEntry",
+    "PackageSource",
+    "SafeZip",
+    "ZipLimits",
+    "is_macos_leftover",
+    "open_package",
+]
 
 #: A package: a path, raw ZIP bytes, or a binary file object open for reading (seekable).
 PackageSource = Union[str, "os.PathLike[str]", bytes, BinaryIO]
@@ -85,6 +92,13 @@ def source_name(source: PackageSource) -> str:
         return "<bytes>"
     name = getattr(source, "name", None)
     return name if isinstance(name, str) else "<stream>"
+
+
+def is_macos_leftover(name: str) -> bool:
+    """Whether ``name`` is what macOS adds when a user re-zips a package: anything under
+    ``__MACOSX/``, or an AppleDouble ``._<name>`` file (resource fork, not a SAT entry)."""
+    parts = name.split("/")
+    return parts[0] == "__MACOSX" or parts[-1].startswith("._")
 
 
 def check_entry_name(name: str) -> str | None:
