@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Union
 
+from ..inflate import crc32, inflate_exact
 from .errors import (
     REDOWNLOAD_HINT,
     CompressionBombError,
@@ -183,7 +184,8 @@ class SafeZip:
         """One entry's uncompressed bytes, CRC-checked.
 
         Stored and deflated entries are read straight from the file at the central directory's
-        offset and inflated with ``zlib`` (no ``ZipExtFile``): the local header's signature and
+        offset and inflated at once (``sat_zeep.inflate``: libdeflate if installed, else zlib; no
+        ``ZipExtFile``): the local header's signature and
         name are checked, at most the declared size is inflated, and the length and CRC-32 must
         match the central directory, as ``zipfile`` checks them.
         """
@@ -220,11 +222,10 @@ class SafeZip:
         if len(data) != packed:
             raise EOFError("the entry's data is truncated")
         if info.compress_type == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-15)
-            data = inflater.decompress(data, size)  # never more than the declared size
-        if len(data) != size:
+            data = inflate_exact(data, size)  # never more than the declared size
+        elif len(data) != size:
             raise EOFError(f"the entry holds {len(data):,} bytes, not the declared {size:,}")
-        if zlib.crc32(data) != info.CRC:
+        if crc32(data) != info.CRC:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         return data
 
