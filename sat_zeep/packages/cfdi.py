@@ -30,7 +30,8 @@ from .errors import (
     PackageError,
     SkippedEntryWarning,
 )
-from .summary import CfdiSummary, summarize_xml
+from .summary import CfdiSummary, summarize_parsed
+from .summary_scan import scan_cfdi
 from .zipsafe import (
     PackageEntry,
     PackageSource,
@@ -62,12 +63,14 @@ def iter_cfdi(
 ) -> Iterator[CfdiDocument]:
     """Yield each document of a CFDI package in entry order (see the module docstring)."""
     with open_package(source, limits=limits) as package:
-        for entry in package.entries():
-            if not _is_document(package, entry):
+        entries = [entry for entry in package.entries() if _is_document(package, entry)]
+        for entry, data in zip(entries, package.read_each(entries), strict=True):
+            fields = scan_cfdi(data)
+            if fields is not None:
+                yield CfdiDocument(entry.name, data, CfdiSummary(*fields))
                 continue
-            data = package.read(entry)
             try:
-                summary = summarize_xml(data)
+                summary = summarize_parsed(data)
             except MalformedDocumentError as error:
                 _malformed(package, entry, error, strict)
                 continue
@@ -78,8 +81,17 @@ def iter_cfdi_summaries(
     source: PackageSource, *, strict: bool = False, limits: ZipLimits | None = None
 ) -> Iterator[CfdiSummary]:
     """Yield only the summaries of ``iter_cfdi`` (the XML bytes are dropped at once)."""
-    for document in iter_cfdi(source, strict=strict, limits=limits):
-        yield document.summary
+    with open_package(source, limits=limits) as package:
+        entries = [entry for entry in package.entries() if _is_document(package, entry)]
+        for entry, data in zip(entries, package.read_each(entries), strict=True):
+            fields = scan_cfdi(data)
+            if fields is not None:
+                yield CfdiSummary(*fields)
+                continue
+            try:
+                yield summarize_parsed(data)
+            except MalformedDocumentError as error:
+                _malformed(package, entry, error, strict)
 
 
 def _is_document(package: SafeZip, entry: PackageEntry) -> bool:

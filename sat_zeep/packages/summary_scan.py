@@ -50,6 +50,9 @@ _TAG = re.compile(
 _NAME = re.compile(rb"[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?")
 #: A start tag with its values cut out, in the usual form: `cfdi:Emisor Rfc=" Nombre="/`.
 _KEYS = re.compile(rb"[A-Za-z_][\w.:-]*(?:\s+[A-Za-z_][\w.:-]*=\")*\s*/?")
+#: Checked tag skeletons (``joined`` in ``_start_tag``): their name, attribute names, emptiness.
+_SKELETONS: dict[bytes, tuple[bytes, list[bytes], bool]] = {}
+_SKELETONS_KEPT = 4096
 _ATTRIBUTE = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _REFERENCE = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -211,15 +214,19 @@ def _start_tag(data: bytes, position: int) -> tuple[bytes, Attributes, int, bool
         # A ">" inside a value (an odd number of quotes before it), or single quotes.
         return _start_tag_slowly(data, position)
     joined = b'"'.join(parts[0::2])  # the tag without its values: 'cfdi:Emisor Rfc=" Nombre="/'
-    if _KEYS.fullmatch(joined) is None:
-        return _start_tag_slowly(data, position)  # spaces around "=", other names: be exact
-    empty = joined.endswith(b"/")
-    names = (joined[:-1] if empty else joined).replace(b'="', b" ").split()
-    count = len(parts) // 2
-    attributes = dict(zip(names[1:], parts[1::2], strict=True))
-    if len(attributes) != count:
-        raise _GiveUp  # a duplicate attribute: not well-formed, lxml says so
-    return names[0], attributes, end + 1, empty
+    known = _SKELETONS.get(joined)  # documents of one issuer share their tags' skeletons
+    if known is None:
+        if _KEYS.fullmatch(joined) is None:
+            return _start_tag_slowly(data, position)  # spaces around "=", other names: be exact
+        empty = joined.endswith(b"/")
+        names = (joined[:-1] if empty else joined).replace(b'="', b" ").split()
+        if len(set(names[1:])) != len(names) - 1:
+            raise _GiveUp  # a duplicate attribute: not well-formed, lxml says so
+        if len(_SKELETONS) >= _SKELETONS_KEPT:
+            _SKELETONS.clear()
+        known = _SKELETONS[joined] = (names[0], names[1:], empty)
+    name, keys, empty = known
+    return name, dict(zip(keys, parts[1::2], strict=True)), end + 1, empty
 
 
 def _start_tag_slowly(data: bytes, position: int) -> tuple[bytes, Attributes, int, bool]:

@@ -16,12 +16,13 @@ header cannot make an entry grow. A damaged ZIP raises ``CorruptPackageError``.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,6 +198,55 @@ class SafeZip:
             return self._archive.read(info)
         except _READ_ERRORS as error:
             raise self.corrupt(name, error) from error
+
+    def read_each(self, entries: Iterable[PackageEntry]) -> Iterator[bytes]:
+        """``read(entry)`` for each entry in turn, with the same checks, faster for many small
+        entries: the file is memory-mapped once and each entry's bytes are sliced from it."""
+        fp = self._archive.fp
+        try:
+            view = mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) if fp is not None else None
+        except (OSError, ValueError, AttributeError):  # not a file on disk (bytes, a stream)
+            view = None
+        if view is None:
+            for entry in entries:
+                yield self.read(entry)
+            return
+        getinfo, total = self._archive.getinfo, len(view)
+        try:
+            for entry in entries:
+                info = getinfo(entry.name)
+                offset, packed, size = info.header_offset, info.compress_size, info.file_size
+                method = info.compress_type
+                if method not in _DIRECT or (
+                    info.flag_bits & 0x800 == 0 and not info.orig_filename.isascii()
+                ):
+                    yield self.read(entry)
+                    continue
+                name = info.orig_filename.encode()
+                try:
+                    if view[offset : offset + 4] != b"PK\x03\x04" or offset + 30 > total:
+                        raise zipfile.BadZipFile("bad magic number for file header")
+                    name_length, extra_length = _LENGTHS.unpack_from(view, offset + 26)
+                    start = offset + _LOCAL_HEADER + name_length + extra_length
+                    if view[offset + _LOCAL_HEADER : offset + _LOCAL_HEADER + name_length] != name:
+                        raise zipfile.BadZipFile(
+                            f"file name in directory {info.orig_filename!r} and header differ"
+                        )
+                    if start + packed > total:
+                        raise EOFError("the entry's data is truncated")
+                    if method == zipfile.ZIP_DEFLATED:
+                        data = inflate_exact(view[start : start + packed], size)
+                    else:
+                        data = view[start : start + packed]
+                        if len(data) != size:
+                            raise EOFError("the entry's data is truncated")
+                    if crc32(data) != info.CRC:
+                        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+                except _READ_ERRORS as error:
+                    raise self.corrupt(entry.name, error) from error
+                yield data
+        finally:
+            view.close()
 
     def _read_direct(self, info: zipfile.ZipInfo) -> bytes:
         fp = self._archive.fp

@@ -517,6 +517,7 @@ def _carta_porte(w: _Writer, doc: Document, rng: random.Random, version: str) ->
         f"{prefix}:IdentificacionVehicular",
         [
             ("ConfigVehicular", "C2"),
+            *([("PesoBrutoVehicular", f"{rng.uniform(3, 40):.2f}")] if version == "4.0" else []),
             ("PlacaVM", f"{rng.randrange(10**6):06d}"),
             ("AnioModeloVM", str(2010 + rng.randrange(15))),
         ],
