@@ -76,7 +76,13 @@ def start_server(command: Sequence[str], stderr_path: Path, timeout: float = 60.
 
 
 def fake_sat_command(
-    state: Path, *, seed: int, documents_per_day: float, padding: int, max_xml: int
+    state: Path,
+    *,
+    seed: int,
+    documents_per_day: float,
+    padding: int,
+    max_xml: int,
+    shape: str = "plain",
 ) -> list[str]:
     """``sat-zeep fake-sat serve`` on ``state``, sized so one month is one package."""
     return [
@@ -93,6 +99,8 @@ def fake_sat_command(
         repr(documents_per_day),
         "--padding",
         str(padding),
+        "--shape",
+        shape,
         "--max-per-request",
         str(max_xml),
         "--max-per-package",

@@ -1,6 +1,11 @@
 """Download throughput and peak RSS of Descargar: streamed to a file vs whole answer in memory.
 
-    .venv/bin/python benchmarks/download_throughput.py [--sizes 10,100,1024] [--padding 262144]
+    .venv/bin/python benchmarks/download_throughput.py [--sizes 10,100] [--shape real|plain]
+                                                       [--padding 0]     # --sizes 10,100,1024
+
+Documents are real-shaped by default (``--shape real``: CFDI 3.3/4.0 of ~8 KB, deflated to about
+half, see ``sat_zeep.testing.fake_sat.documents_real``); ``--padding`` adds an Addenda of that many
+incompressible bytes to size packages with fewer, larger documents (the old default, 262144).
 
 For each size (MiB of ZIP), a fake SAT runs in its own process (``sat-zeep fake-sat serve``) with
 ``documents_per_day`` chosen, as ``fake_sat_package_memory.py`` does, so that one month of
@@ -286,7 +291,9 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
     from sat_zeep.testing.fake_sat.server import load_or_create_ca
     from sat_zeep.transport import default_transport
 
-    chosen = plan(size_mib * 2**20, options.padding, options.seed, options.max_documents)
+    chosen = plan(
+        size_mib * 2**20, options.padding, options.seed, options.max_documents, options.shape
+    )
     for note in chosen.notes:
         say(f"NOTE: {note}")
     work_dir = Path(tempfile.mkdtemp(prefix=f"bench-download-{size_mib}-"))
@@ -301,6 +308,7 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
         documents_per_day=chosen.documents_per_day,
         padding=chosen.padding,
         max_xml=limit,
+        shape=options.shape,
     )
     server = start_server(command, work_dir / "server.log")
     passed = True
@@ -336,7 +344,7 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
         )
         say(
             f"-- size {size_mib} MiB: {described}; generated in {generation:.1f} s "
-            f"(padding {chosen.padding} B/document)"
+            f"(shape {options.shape!r}, padding {chosen.padding} B/document)"
         )
         base = {
             "base_url": server.base_url,
@@ -428,9 +436,17 @@ def measure_size(size_mib: int, options: argparse.Namespace, results_table: list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "--sizes", default="10,100,1024", help="package sizes, MiB, comma-separated"
+        "--sizes", default="10,100", help="package sizes, MiB, comma-separated (1024: 1 GiB)"
     )
-    parser.add_argument("--padding", type=int, default=256 * 1024, help="Addenda bytes per XML")
+    parser.add_argument(
+        "--shape",
+        choices=("real", "plain"),
+        default="real",
+        help="documents shaped like real stamped CFDI (~8 KB) or the old single template",
+    )
+    parser.add_argument(
+        "--padding", type=int, default=0, help="Addenda bytes per XML (to size packages)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-documents", type=int, default=1_000_000)
     parser.add_argument(

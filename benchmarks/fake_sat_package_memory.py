@@ -90,9 +90,10 @@ def month_query() -> Query:
     )
 
 
-def zip_bytes_per_document(seed: int, padding: int) -> tuple[float, float]:
+def zip_bytes_per_document(seed: int, padding: int, shape: str = "plain") -> tuple[float, float]:
     """Mean (compressed ZIP bytes, raw XML bytes) of a document with ``padding``."""
-    sample = list(islice(Universe(seed=seed, documents_per_day=50).documents(month_query()), 100))
+    universe = Universe(seed=seed, documents_per_day=50, shape=shape)
+    sample = list(islice(universe.documents(month_query()), 400))
     compressed, raw = [], []
     for document in sample:
         xml = document.xml(padding)
@@ -102,9 +103,9 @@ def zip_bytes_per_document(seed: int, padding: int) -> tuple[float, float]:
     return statistics.fmean(compressed), statistics.fmean(raw)
 
 
-def plan(size: int, padding: int, seed: int, max_documents: int) -> Plan:
+def plan(size: int, padding: int, seed: int, max_documents: int, shape: str = "plain") -> Plan:
     notes: list[str] = []
-    per_document, raw = zip_bytes_per_document(seed, padding)
+    per_document, raw = zip_bytes_per_document(seed, padding, shape)
     if padding and per_document < 0.5 * raw:
         notes.append(
             f"the Addenda padding compresses (a {raw:.0f}-byte document deflates to "
@@ -112,7 +113,7 @@ def plan(size: int, padding: int, seed: int, max_documents: int) -> Plan:
             "filled with more documents and no padding instead (size = the ZIP produced)"
         )
         padding = 0
-        per_document, raw = zip_bytes_per_document(seed, padding)
+        per_document, raw = zip_bytes_per_document(seed, padding, shape)
     documents = math.ceil(size / per_document)
     if documents > max_documents:
         notes.append(

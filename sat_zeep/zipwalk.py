@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from typing import Any
 
+from .inflate import crc32, inflate_exact
 from .zipdirectory import Listing
 
 _LOCAL = b"PK\x03\x04"
@@ -69,8 +70,9 @@ class Entry:
                 if not self.deflated:
                     self._count(piece)
                 elif last and self._inflate is None and self._size < _INFLATE_STEP:
-                    # The usual entry: all its data in one piece, and a small size to inflate to.
-                    self._count(zlib.decompressobj(-15).decompress(piece, self._size + 1))
+                    # The usual entry: all its data in one piece, and a small size to inflate to
+                    # (libdeflate, when installed, inflates it at once about twice as fast).
+                    self._count(inflate_exact(piece, self._size))
                 else:
                     self._inflate_piece(piece, last)
             except zlib.error as error:
@@ -95,7 +97,7 @@ class Entry:
             self._count(plain)
 
     def _count(self, plain: bytes | memoryview) -> None:
-        self._got = zlib.crc32(plain, self._got)
+        self._got = crc32(plain, self._got)
         self._written += len(plain)
         if self._written > self._size:
             self.problem = f"entry {self.name!r} inflates to more than its header says"

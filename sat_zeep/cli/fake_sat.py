@@ -64,6 +64,14 @@ def fake_sat() -> None:
     show_default=True,
     help="Incompressible bytes of Addenda added to every XML document (to size packages).",
 )
+@click.option(
+    "--shape",
+    type=click.Choice(["plain", "real"]),
+    default="plain",
+    show_default=True,
+    help="How XML documents are written: one template (~3.4 KB) or shaped like real stamped "
+    "CFDI 3.3/4.0 and Retenciones 1.0/2.0 (~8 KB, seals, conceptos, complements, Addendas).",
+)
 @click.option("--threads", default=16, show_default=True, help="Threads serving requests.")
 @click.option("--fault-rate", default=0.0, show_default=True, help="Share of calls that fail.")
 @click.option(
@@ -87,6 +95,7 @@ def serve(
     max_per_request: int,
     max_per_package: int,
     padding: int,
+    shape: str,
     threads: int,
     fault_rate: float,
     fault_kinds: str,
@@ -114,6 +123,7 @@ def serve(
         seed=seed,
         documents_per_day=documents_per_day,
         padding=padding,
+        shape=shape,
         config=LedgerConfig(
             verifications_until_ready=verifications_until_ready,
             seconds_until_ready=seconds_until_ready,

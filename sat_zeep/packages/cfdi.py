@@ -3,7 +3,8 @@
 A SAT CFDI package holds ``<UUID>.xml`` entries at its root (``<UUID>.xml.xml`` has been seen and
 is read like any ``.xml``). Oddities are tolerated, each with a warning and never a crash:
 
-* folders, empty entries and entries not named ``*.xml`` → ``SkippedEntryWarning``;
+* folders, empty entries, entries not named ``*.xml`` and what macOS adds when a user re-zips a
+  package (``__MACOSX/``, ``._<UUID>.xml``) → ``SkippedEntryWarning``;
 * XML that is not well-formed, has a DOCTYPE, or is not a stamped CFDI/Retenciones →
   ``MalformedDocumentWarning``, and the entry is skipped. Pass ``strict=True`` to raise
   ``MalformedDocumentError`` instead (it names the entry).
@@ -29,8 +30,16 @@ from .errors import (
     PackageError,
     SkippedEntryWarning,
 )
-from .summary import CfdiSummary, summarize_xml
-from .zipsafe import PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
+from .summary import CfdiSummary, summarize_parsed
+from .summary_scan import scan_cfdi
+from .zipsafe import (
+    PackageEntry,
+    PackageSource,
+    SafeZip,
+    ZipLimits,
+    is_macos_leftover,
+    open_package,
+)
 
 __all__ = ["CfdiDocument", "iter_cfdi", "iter_cfdi_summaries"]
 
@@ -54,12 +63,14 @@ def iter_cfdi(
 ) -> Iterator[CfdiDocument]:
     """Yield each document of a CFDI package in entry order (see the module docstring)."""
     with open_package(source, limits=limits) as package:
-        for entry in package.entries():
-            if not _is_document(package, entry):
+        entries = [entry for entry in package.entries() if _is_document(package, entry)]
+        for entry, data in zip(entries, package.read_each(entries), strict=True):
+            fields = scan_cfdi(data)
+            if fields is not None:
+                yield CfdiDocument(entry.name, data, CfdiSummary(*fields))
                 continue
-            data = package.read(entry)
             try:
-                summary = summarize_xml(data)
+                summary = summarize_parsed(data)
             except MalformedDocumentError as error:
                 _malformed(package, entry, error, strict)
                 continue
@@ -70,13 +81,24 @@ def iter_cfdi_summaries(
     source: PackageSource, *, strict: bool = False, limits: ZipLimits | None = None
 ) -> Iterator[CfdiSummary]:
     """Yield only the summaries of ``iter_cfdi`` (the XML bytes are dropped at once)."""
-    for document in iter_cfdi(source, strict=strict, limits=limits):
-        yield document.summary
+    with open_package(source, limits=limits) as package:
+        entries = [entry for entry in package.entries() if _is_document(package, entry)]
+        for entry, data in zip(entries, package.read_each(entries), strict=True):
+            fields = scan_cfdi(data)
+            if fields is not None:
+                yield CfdiSummary(*fields)
+                continue
+            try:
+                yield summarize_parsed(data)
+            except MalformedDocumentError as error:
+                _malformed(package, entry, error, strict)
 
 
 def _is_document(package: SafeZip, entry: PackageEntry) -> bool:
     if entry.is_dir:
         reason = "it is a folder"
+    elif is_macos_leftover(entry.name):
+        reason = "it is a macOS leftover of re-zipping (AppleDouble), not a document"
     elif not entry.name.lower().endswith(".xml"):
         reason = "it is not named *.xml"
     elif entry.size == 0:

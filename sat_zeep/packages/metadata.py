@@ -13,6 +13,11 @@ header holds every published CFDI column gives ``CfdiMetadata``; any other ``Ret
 A row that does not fit its header, or whose value does not parse, is skipped with a
 ``MalformedRowWarning`` (``strict=True`` raises ``MalformedRowError``). ``iter_raw_rows`` skips
 typing altogether and yields lists of strings.
+
+Entries that are not metadata tables are skipped with a ``SkippedEntryWarning``, and the tables
+are read: folders, names not ending ``.txt``, the AppleDouble files macOS leaves when a user
+re-zips a package (``__MACOSX/._<id>_01.txt``, ``._<id>_01.txt``), a ``.txt`` whose first line is
+not UTF-8 text, and (typed rows only) a ``.txt`` whose header has no ``Uuid`` column.
 """
 
 from __future__ import annotations
@@ -32,8 +37,16 @@ from .metadata_rows import (
     normalize,
     row_builder,
 )
-from .rows import read_lines, table_from_lines
-from .zipsafe import READ_ERRORS, PackageEntry, PackageSource, SafeZip, ZipLimits, open_package
+from .rows import LineEnding, read_lines, table_from_lines
+from .zipsafe import (
+    READ_ERRORS,
+    PackageEntry,
+    PackageSource,
+    SafeZip,
+    ZipLimits,
+    is_macos_leftover,
+    open_package,
+)
 
 __all__ = [
     "RawTable",
@@ -69,7 +82,9 @@ def iter_raw_tables(
     with open_package(source, limits=limits) as package:
         for entry in package.entries():
             if _is_table(package, entry):
-                yield _table(package, entry, strict)
+                table = _table(package, entry, strict)
+                if table is not None:
+                    yield table
 
 
 def iter_raw_rows(
@@ -106,12 +121,14 @@ def iter_metadata(
         terceros: dict[str, tuple[str, str]] = {}
         for entry in tables:
             if entry.name.lower().endswith(_TERCERO_SUFFIX):
-                terceros.update(_terceros(_table(package, entry, strict), package))
+                table = _keyed_table(package, entry, strict)
+                if table is not None:
+                    terceros.update(_terceros(table, package))
         for entry in tables:
             if not entry.name.lower().endswith(_TERCERO_SUFFIX):
-                yield from _typed(
-                    _table(package, entry, strict), package, service, terceros, strict
-                )
+                table = _keyed_table(package, entry, strict)
+                if table is not None:
+                    yield from _typed(table, package, service, terceros, strict)
 
 
 def iter_cfdi_metadata(
@@ -133,26 +150,59 @@ def iter_retenciones_metadata(
 
 
 def _is_table(package: SafeZip, entry: PackageEntry) -> bool:
-    if not entry.is_dir and entry.name.lower().endswith(".txt"):
+    if entry.is_dir:
+        what = "a folder"
+    elif is_macos_leftover(entry.name):
+        what = "a macOS leftover of re-zipping (AppleDouble), not a metadata table"
+    elif not entry.name.lower().endswith(".txt"):
+        what = "not a metadata table (*.txt)"
+    else:
         return True
-    what = "a folder" if entry.is_dir else "not a metadata table (*.txt)"
-    warnings.warn(
-        f"{package.source}: skipped entry {entry.name!r}: it is {what}",
-        SkippedEntryWarning,
-        stacklevel=4,
-    )
+    _skipped(package, entry, what)
     return False
 
 
-def _table(package: SafeZip, entry: PackageEntry, strict: bool) -> RawTable:
+def _skipped(package: SafeZip, entry: PackageEntry, what: str) -> None:
+    warnings.warn(
+        f"{package.source}: skipped entry {entry.name!r}: it is {what}",
+        SkippedEntryWarning,
+        stacklevel=5,
+    )
+
+
+def _table(package: SafeZip, entry: PackageEntry, strict: bool) -> RawTable | None:
+    """The entry as a table, or ``None`` (with a warning) when its first line is not text."""
+
     def bad_row(number: int, text: str) -> None:
         problem = f"its fields do not fit the header: {text!r}"
         _report(package, entry, f"line {number}", problem, strict)
 
     stream = package.open(entry)
-    lines = _guarded(package, entry, read_lines(stream, entry.size), stream)
-    header, rows = table_from_lines(lines, bad_row)
+    ending = LineEnding()
+    lines = _guarded(package, entry, read_lines(stream, entry.size, ending), stream)
+    try:
+        header, rows = table_from_lines(lines, bad_row, ending)
+    except PackageContentError as error:
+        cause = error.__context__
+        if not isinstance(cause, UnicodeDecodeError) or not _in_first_line(cause):
+            raise
+        _skipped(package, entry, "not a metadata table (its first line is not UTF-8 text)")
+        return None
     return RawTable(entry.name, header, rows)
+
+
+def _in_first_line(error: UnicodeDecodeError) -> bool:
+    """Whether the undecodable bytes come before the text's first line end."""
+    return b"\n" not in bytes(error.object[: error.start])
+
+
+def _keyed_table(package: SafeZip, entry: PackageEntry, strict: bool) -> RawTable | None:
+    """``_table``, or ``None`` (with a warning) when its header has no ``Uuid`` column."""
+    table = _table(package, entry, strict)
+    if table is None or not table.header or "uuid" in map(normalize, table.header):
+        return table
+    _skipped(package, entry, "not a metadata table (its first line has no Uuid column)")
+    return None
 
 
 def _guarded(

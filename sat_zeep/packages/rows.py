@@ -12,7 +12,8 @@ The format, and its quirks::
 * a row with too few fields is joined with the next one while that yields exactly the header's
   count (a name holding a CRLF), over at most ``MAX_JOINED_LINES`` lines and
   ``MAX_JOINED_CHARS`` characters (so short rows cannot make reading quadratic); files whose
-  rows end with a bare LF are read the same way;
+  rows end with a bare LF are read the same way, and a name split there is rejoined with its LF
+  (the original bytes, never a CRLF);
 * the text is UTF-8, with or without a BOM; empty lines are ignored.
 
 Rows that still do not fit are reported to ``on_bad_row(line_number, text)`` and left out.
@@ -39,6 +40,7 @@ __all__ = [
     "SEPARATOR",
     "WHOLE_READ_LIMIT",
     "WINDOW",
+    "LineEnding",
     "iter_table",
     "read_lines",
     "split_fields",
@@ -62,12 +64,22 @@ BadRowHandler = Callable[[int, str], None]
 _BOM = codecs.BOM_UTF8
 
 
+class LineEnding:
+    """The row end ``read_lines`` found: ``text`` is ``"\r\n"``, or ``"\n"`` in a text without
+    CRLF. The row reader rejoins a split name with it, so the name keeps its original bytes."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str = "\r\n") -> None:
+        self.text = text
+
+
 def split_fields(line: str) -> list[str]:
     """One physical row's fields: ``"a~b~"`` → ``["a", "b", ""]`` (trailing ``~`` kept)."""
     return line.split(SEPARATOR)
 
 
-def _pieces(stream: IO[bytes], size: int | None) -> Iterator[list[str]]:
+def _pieces(stream: IO[bytes], size: int | None, ending: LineEnding) -> Iterator[list[str]]:
     """Physical rows, a window at a time: split on CRLF, or on LF if the text has no CRLF.
 
     The entry is read at once if ``size`` (its uncompressed size, when known) is at most
@@ -118,6 +130,7 @@ def _pieces(stream: IO[bytes], size: int | None) -> Iterator[list[str]]:
             if raw.find(b"\n", position) >= 0 or final:
                 crlf = raw.find(b"\r\n", position) >= 0 or raw.find(b"\n", position) < 0
                 end, separator = ("\r\n", b"\r\n") if crlf else ("\n", b"\n")
+                ending.text = end
             else:
                 carry = raw[position:]  # no row end seen yet: keep reading
                 continue
@@ -156,18 +169,25 @@ def iter_table(
 
     ``size``, the entry's uncompressed size when known, lets a small entry be read at once.
     """
-    return table_from_lines(read_lines(stream, size), on_bad_row)
+    ending = LineEnding()
+    return table_from_lines(read_lines(stream, size, ending), on_bad_row, ending)
 
 
-def read_lines(stream: IO[bytes], size: int | None = None) -> Iterator[list[str]]:
-    """The physical lines of ``stream``'s text, in lists (see ``_pieces``)."""
-    return _pieces(stream, size)
+def read_lines(
+    stream: IO[bytes], size: int | None = None, ending: LineEnding | None = None
+) -> Iterator[list[str]]:
+    """The physical lines of ``stream``'s text, in lists (see ``_pieces``); the row end found
+    is stored in ``ending``."""
+    return _pieces(stream, size, LineEnding() if ending is None else ending)
 
 
 def table_from_lines(
-    pieces: Iterator[list[str]], on_bad_row: BadRowHandler | None = None
+    pieces: Iterator[list[str]],
+    on_bad_row: BadRowHandler | None = None,
+    ending: LineEnding | None = None,
 ) -> tuple[list[str], Iterator[list[str]]]:
-    """``iter_table`` over lines from ``read_lines`` (which the caller may wrap)."""
+    """``iter_table`` over lines from ``read_lines`` (which the caller may wrap); ``ending``
+    is the one given to ``read_lines`` (CRLF if ``None``)."""
     header: list[str] = []
     number = 0
     first: list[str] = []
@@ -184,11 +204,16 @@ def table_from_lines(
         break
     if header and header[-1] == "" and len(header) > 1:
         header.pop()
-    return header, _rows(itertools.chain([first], pieces), len(header), number, on_bad_row)
+    rows = _rows(itertools.chain([first], pieces), len(header), number, on_bad_row, ending)
+    return header, rows
 
 
 def _rows(
-    pieces: Iterator[list[str]], width: int, number: int, on_bad_row: BadRowHandler | None
+    pieces: Iterator[list[str]],
+    width: int,
+    number: int,
+    on_bad_row: BadRowHandler | None,
+    ending: LineEnding | None,
 ) -> Iterator[list[str]]:
     """Fields of each row, joining short rows and dropping one trailing empty field.
 
@@ -224,10 +249,12 @@ def _rows(
                     pending, pending_text, joined = fields, line, 1
                     pending_number = after - length_hint(rest)
                 continue
+            end = "\r\n" if ending is None else ending.text
             for line in rest:
-                # A short row is pending: this line continues its last field (a CRLF in a name).
+                # A short row is pending: this line continues its last field (a row end in a
+                # name), rejoined with the row end the text has.
                 fields = line.split(SEPARATOR)
-                merged = [*pending[:-1], pending[-1] + "\r\n" + fields[0], *fields[1:]]
+                merged = [*pending[:-1], pending[-1] + end + fields[0], *fields[1:]]
                 merged_count = len(merged)
                 if merged_count == width or (merged_count == wider and merged[-1] == ""):
                     yield merged[:width]
@@ -235,7 +262,7 @@ def _rows(
                     break
                 bounded = joined < MAX_JOINED_LINES and len(pending_text) < MAX_JOINED_CHARS
                 if merged_count < width and bounded:
-                    pending, pending_text = merged, pending_text + "\r\n" + line
+                    pending, pending_text = merged, pending_text + end + line
                     joined += 1
                     continue
                 pending = None

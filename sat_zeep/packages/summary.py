@@ -1,11 +1,14 @@
 """Summarize one CFDI (3.2, 3.3, 4.0) or Retenciones (1.0, 2.0) XML into a typed ``CfdiSummary``.
 
-The UUID is the ``UUID`` attribute of ``tfd:TimbreFiscalDigital`` directly inside the document's
-``Complemento``; UUIDs under ``CfdiRelacionados`` or inside an Addenda are never taken.
+The UUID is the ``UUID`` attribute of ``tfd:TimbreFiscalDigital`` directly inside one of the
+document's ``Complemento`` elements (CFDI 3.3 allows several, and the stamp may be in any of
+them); UUIDs under ``CfdiRelacionados`` or inside an Addenda are never taken.
 
-Parsing is hardened: no DTD (a document with a DOCTYPE is refused), no entity expansion, no
-network. Documents up to 64 KiB are parsed whole (fastest); larger ones are fed to a pull parser
-that stops once the ``Complemento`` closes, so a huge Addenda is never parsed.
+A CFDI is first read by ``summary_scan.scan_cfdi``, which finds the root, Emisor, Receptor and
+the Complemento elements without parsing the rest (Conceptos and Addendas are most of the
+bytes). Anything it does not handle, Retenciones, and every document that is wrong in some way
+are parsed whole with lxml, hardened: no DTD (a document with a DOCTYPE is refused), no entity
+expansion, no network.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from lxml import etree
 
 from .errors import MalformedDocumentError
+from .summary_scan import scan_cfdi
 
 __all__ = ["CfdiSummary", "summarize_xml"]
 
@@ -32,23 +36,10 @@ NAMESPACES = {
     "http://www.sat.gob.mx/esquemas/retencionpago/1": _RETENCIONES,
 }
 _TFD = "{http://www.sat.gob.mx/TimbreFiscalDigital}TimbreFiscalDigital"
-_WHOLE_PARSE_LIMIT = 64 * 1024
-_CHUNK = 64 * 1024
 
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
-
-
-def _pull_parser() -> etree.XMLPullParser:
-    return etree.XMLPullParser(
-        events=("end",),
-        tag="{*}Complemento",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=True,
-    )
 
 
 _PARSER = _parser()
@@ -138,14 +129,22 @@ class _Invalid(Exception):
 
 def summarize_xml(data: bytes) -> CfdiSummary:
     """Summarize one document's bytes; raise ``MalformedDocumentError`` saying what is wrong."""
+    fields = scan_cfdi(data)
+    if fields is not None:
+        return CfdiSummary(*fields)
+    return summarize_parsed(data)
+
+
+def summarize_parsed(data: bytes) -> CfdiSummary:
+    """``summarize_xml`` by parsing the whole document with lxml (slower; the reference the fast
+    scanner agrees with)."""
     try:
-        return _summarize(data)
+        return _summarize_tree(_parse(data))
     except _Invalid as error:
         raise MalformedDocumentError(str(error)) from None
 
 
-def _summarize(data: bytes) -> CfdiSummary:
-    root, complemento = _parse(data)
+def _summarize_tree(root: etree._Element) -> CfdiSummary:
     if getattr(root.getroottree().docinfo, "doctype", ""):
         raise _Invalid("it declares a DOCTYPE (DTDs are refused: SAT documents never have one)")
     tag = root.tag
@@ -153,17 +152,23 @@ def _summarize(data: bytes) -> CfdiSummary:
     kind = NAMESPACES.get(namespace)
     if kind is None:
         raise _Invalid(f"its root <{_local(tag)}> in namespace {namespace!r} is not a CFDI")
-    if complemento is None:
-        complemento = root.find(f"{{{namespace}}}Complemento")
-    if complemento is None:
+    complementos_elements = root.findall(f"{{{namespace}}}Complemento")
+    if not complementos_elements:
         raise _Invalid("it has no Complemento, so no TimbreFiscalDigital: it was never stamped")
-    stamp = complemento.find(_TFD)
+    stamp = next(
+        (found for c in complementos_elements if (found := c.find(_TFD)) is not None), None
+    )
     if stamp is None:
         raise _Invalid("its Complemento has no TimbreFiscalDigital: it was never stamped")
     uuid = stamp.get("UUID")
     if not uuid:
         raise _Invalid("its TimbreFiscalDigital has no UUID")
-    complementos = tuple(_local(child.tag) for child in complemento if isinstance(child.tag, str))
+    complementos = tuple(
+        _local(child.tag)
+        for element in complementos_elements
+        for child in element
+        if isinstance(child.tag, str)
+    )
     children = {_local(child.tag): child for child in root if isinstance(child.tag, str)}
     emisor, receptor = children.get("Emisor"), children.get("Receptor")
     if emisor is None or receptor is None:
@@ -212,22 +217,9 @@ def _summarize(data: bytes) -> CfdiSummary:
     )
 
 
-def _parse(data: bytes) -> tuple[etree._Element, etree._Element | None]:
-    """The root, and the root's Complemento when the pull parser stopped on it."""
+def _parse(data: bytes) -> etree._Element:
     try:
-        if len(data) <= _WHOLE_PARSE_LIMIT:
-            return etree.fromstring(data, _PARSER), None
-        parser = _pull_parser()
-        view = memoryview(data)
-        for start in range(0, len(data), _CHUNK):
-            parser.feed(bytes(view[start : start + _CHUNK]))
-            for _, element in parser.read_events():
-                assert isinstance(element, etree._Element)
-                parent = element.getparent()
-                if parent is not None and parent.getparent() is None:
-                    return parent, element
-        root: etree._Element = parser.close()
-        return root, None
+        return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as error:
         raise _Invalid(f"it is not well-formed XML ({error})") from None
 

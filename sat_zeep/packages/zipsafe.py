@@ -18,17 +18,19 @@ header cannot make an entry grow. A damaged ZIP raises ``CorruptPackageError``.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Union
 
+from ..inflate import crc32, inflate_exact
 from ..zipdirectory import DuplicateEntry, OverlappingEntries, check_layout
 from .errors import (
     REDOWNLOAD_HINT,
@@ -41,7 +43,14 @@ from .errors import (
     ZipLayoutError,
 )
 
-__all__ = ["PackageEntry", "PackageSource", "SafeZip", "ZipLimits", "open_package"]
+__all__ = [
+    "PackageEntry",
+    "PackageSource",
+    "SafeZip",
+    "ZipLimits",
+    "is_macos_leftover",
+    "open_package",
+]
 
 #: A package: a path, raw ZIP bytes, or a binary file object open for reading (seekable).
 PackageSource = Union[str, "os.PathLike[str]", bytes, BinaryIO]
@@ -89,6 +98,13 @@ def source_name(source: PackageSource) -> str:
         return "<bytes>"
     name = getattr(source, "name", None)
     return name if isinstance(name, str) else "<stream>"
+
+
+def is_macos_leftover(name: str) -> bool:
+    """Whether ``name`` is what macOS adds when a user re-zips a package: anything under
+    ``__MACOSX/``, or an AppleDouble ``._<name>`` file (resource fork, not a SAT entry)."""
+    parts = name.split("/")
+    return parts[0] == "__MACOSX" or parts[-1].startswith("._")
 
 
 def check_entry_name(name: str) -> str | None:
@@ -180,7 +196,8 @@ class SafeZip:
         """One entry's uncompressed bytes, CRC-checked.
 
         Stored and deflated entries are read straight from the file at the central directory's
-        offset and inflated with ``zlib`` (no ``ZipExtFile``): the local header's signature and
+        offset and inflated at once (``sat_zeep.inflate``: libdeflate if installed, else zlib; no
+        ``ZipExtFile``): the local header's signature and
         name are checked, at most the declared size is inflated, and the length and CRC-32 must
         match the central directory, as ``zipfile`` checks them.
         """
@@ -192,6 +209,55 @@ class SafeZip:
             return self._archive.read(info)
         except _READ_ERRORS as error:
             raise self.corrupt(name, error) from error
+
+    def read_each(self, entries: Iterable[PackageEntry]) -> Iterator[bytes]:
+        """``read(entry)`` for each entry in turn, with the same checks, faster for many small
+        entries: the file is memory-mapped once and each entry's bytes are sliced from it."""
+        fp = self._archive.fp
+        try:
+            view = mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) if fp is not None else None
+        except (OSError, ValueError, AttributeError):  # not a file on disk (bytes, a stream)
+            view = None
+        if view is None:
+            for entry in entries:
+                yield self.read(entry)
+            return
+        getinfo, total = self._archive.getinfo, len(view)
+        try:
+            for entry in entries:
+                info = getinfo(entry.name)
+                offset, packed, size = info.header_offset, info.compress_size, info.file_size
+                method = info.compress_type
+                if method not in _DIRECT or (
+                    info.flag_bits & 0x800 == 0 and not info.orig_filename.isascii()
+                ):
+                    yield self.read(entry)
+                    continue
+                name = info.orig_filename.encode()
+                try:
+                    if view[offset : offset + 4] != b"PK\x03\x04" or offset + 30 > total:
+                        raise zipfile.BadZipFile("bad magic number for file header")
+                    name_length, extra_length = _LENGTHS.unpack_from(view, offset + 26)
+                    start = offset + _LOCAL_HEADER + name_length + extra_length
+                    if view[offset + _LOCAL_HEADER : offset + _LOCAL_HEADER + name_length] != name:
+                        raise zipfile.BadZipFile(
+                            f"file name in directory {info.orig_filename!r} and header differ"
+                        )
+                    if start + packed > total:
+                        raise EOFError("the entry's data is truncated")
+                    if method == zipfile.ZIP_DEFLATED:
+                        data = inflate_exact(view[start : start + packed], size)
+                    else:
+                        data = view[start : start + packed]
+                        if len(data) != size:
+                            raise EOFError("the entry's data is truncated")
+                    if crc32(data) != info.CRC:
+                        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+                except _READ_ERRORS as error:
+                    raise self.corrupt(entry.name, error) from error
+                yield data
+        finally:
+            view.close()
 
     def _read_direct(self, info: zipfile.ZipInfo) -> bytes:
         fp = self._archive.fp
@@ -217,11 +283,10 @@ class SafeZip:
         if len(data) != packed:
             raise EOFError("the entry's data is truncated")
         if info.compress_type == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-15)
-            data = inflater.decompress(data, size)  # never more than the declared size
-        if len(data) != size:
+            data = inflate_exact(data, size)  # never more than the declared size
+        elif len(data) != size:
             raise EOFError(f"the entry holds {len(data):,} bytes, not the declared {size:,}")
-        if zlib.crc32(data) != info.CRC:
+        if crc32(data) != info.CRC:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
         return data
 

@@ -184,3 +184,37 @@ def test_malformed_documents_warn_or_raise(data: bytes, reason: str) -> None:
     with pytest.raises(MalformedDocumentError, match=reason) as caught:
         list(iter_cfdi(package, strict=True))
     assert caught.value.entry == "bad.xml"
+
+
+def test_macos_leftovers_are_skipped_with_a_warning() -> None:
+    package = make_zip(
+        {"A.xml": CFDI33, "__MACOSX/._A.xml": b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X"}
+    )
+    with pytest.warns(SkippedEntryWarning, match="macOS") as caught:
+        assert [s.version for s in iter_cfdi_summaries(package)] == ["3.3"]
+    assert len(caught) == 1
+
+
+_TFD33 = CFDI33[CFDI33.index(b"<tfd:") : CFDI33.index(b"</cfdi:Complemento>")]
+# CFDI 3.3's schema allows several Complemento elements; the stamp may be in any of them.
+CFDI33_TWO_COMPLEMENTOS = CFDI33.replace(
+    b"<cfdi:Complemento>" + _TFD33 + b"</cfdi:Complemento>",
+    b'<cfdi:Complemento><implocal:ImpuestosLocales xmlns:implocal="http://www.sat.gob.mx/implocal"'
+    b' version="1.0" TotaldeRetenciones="0.00" TotaldeTraslados="0.00"/></cfdi:Complemento>\n'
+    b"<cfdi:Complemento>\n  " + _TFD33 + b"</cfdi:Complemento>",
+)
+
+
+@pytest.mark.parametrize("padding", [0, 100_000])
+def test_cfdi_33_stamp_in_a_later_complemento(padding: int) -> None:
+    data = CFDI33_TWO_COMPLEMENTOS
+    if padding:  # a large document (read by the pull parser), with an Addenda after
+        addenda = b"<cfdi:Addenda><x>" + b"A" * padding + b"</x></cfdi:Addenda>"
+        data = data.replace(b"</cfdi:Comprobante>", addenda + b"</cfdi:Comprobante>")
+    assert data.count(b"<cfdi:Complemento>") == 2
+    summary = summarize_xml(data)
+    assert summary.uuid == "ABCDEFAB-CDEF-4ABC-8DEF-ABCDEFABCDEF"
+    assert summary.complementos == ("ImpuestosLocales", "TimbreFiscalDigital")
+    unstamped = data.replace(b"tfd:TimbreFiscalDigital", b"tfd:Otro")
+    with pytest.raises(MalformedDocumentError, match="no TimbreFiscalDigital"):
+        summarize_xml(unstamped)

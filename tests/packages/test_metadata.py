@@ -218,3 +218,56 @@ def test_strict_raises_after_the_rows_before_the_bad_one() -> None:
         for fields in iter_raw_rows(package, strict=True):
             read.append(fields[0])
     assert read == ["U1", "U2"]
+
+
+def test_lf_files_keep_a_line_break_inside_a_name_as_lf() -> None:
+    # A file whose rows end with a bare LF: a name split by a line break is rejoined with the
+    # bytes that were there (LF), not with a CRLF the file never held.
+    rows = [row("U1", "PARTIDO\nEN DOS"), row("U2", "EN\nTRES\nLINEAS") + "~", row("U3")]
+    package = make_zip({"P_01.txt": table(*rows, end="\n")})
+    names = [fields[2] for fields in iter_raw_rows(package)]
+    assert names == ["PARTIDO\nEN DOS", "EN\nTRES\nLINEAS", "EMISOR"]
+    assert [r.nombre_emisor for r in iter_cfdi_metadata(package)] == names
+
+
+APPLE_DOUBLE = (
+    b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\t\x00\x00\x002"
+    b"\x00\x00\x0e\xb0\xff\xfe\x80\x81com.apple.quarantine\x00q/0081;\xc3\x28\n"
+)
+
+
+@pytest.mark.parametrize("name", ["__MACOSX/._P_01.txt", "._P_01.txt", "__MACOSX/P_01.txt"])
+def test_macos_leftovers_are_skipped_with_a_warning(name: str) -> None:
+    # Re-zipped on macOS: AppleDouble "._" files beside the table. Read the table, warn.
+    package = make_zip({"P_01.txt": table(row("U1"), row("U2")), name: APPLE_DOUBLE})
+    with pytest.warns(SkippedEntryWarning, match="macOS"):
+        assert [r.uuid for r in iter_metadata(package)] == ["U1", "U2"]
+    with pytest.warns(SkippedEntryWarning, match="macOS"):
+        assert [fields[0] for fields in iter_raw_rows(package)] == ["U1", "U2"]
+
+
+def test_txt_entries_that_are_not_tables_are_skipped_with_a_warning() -> None:
+    # The class of the macOS case: a .txt whose first line is not UTF-8 text, or (typed rows)
+    # has no Uuid column, is not a metadata table.
+    package = make_zip(
+        {
+            "P_01.txt": table(row("U1")),
+            "binario.txt": b"\xff\xfe\x00L\x00e\x00e\x00m\x00e\r\n",
+            "LEEME.txt": b"Paquete descargado del SAT el 2024-01-05\r\n",
+        }
+    )
+    with pytest.warns(SkippedEntryWarning) as caught:
+        assert [r.uuid for r in iter_metadata(package)] == ["U1"]
+    messages = " ".join(str(w.message) for w in caught)
+    assert "'binario.txt'" in messages and "'LEEME.txt'" in messages
+    with pytest.warns(SkippedEntryWarning, match="binario"):
+        names = [t.name for t in iter_raw_tables(package)]
+    assert names == ["P_01.txt", "LEEME.txt"]
+
+
+def test_a_table_with_a_bad_row_further_down_is_still_an_error() -> None:
+    # Only the header decides whether a .txt is a table: a real table with a row that is not
+    # UTF-8 further down is a damaged package, said clearly.
+    package = make_zip({"P_01.txt": (HEADER + "\r\n").encode() + b"U1~PE\xd1A\r\n"})
+    with pytest.raises(PackageContentError, match="not UTF-8"):
+        list(iter_metadata(package))

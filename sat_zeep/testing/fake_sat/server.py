@@ -64,6 +64,7 @@ class FakeSat:
         seed: int = 0,
         documents_per_day: float = 20.0,
         padding: int = 0,
+        shape: str = "plain",
         faults: FaultPlan | None = None,
         token_lifetime: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] | None = None,
@@ -77,7 +78,7 @@ class FakeSat:
         self.clock = Clock(source=clock or (lambda: datetime.now(timezone.utc)))
         self.faults = faults or FaultPlan()
         self.ledger = Ledger(
-            Universe(seed=seed, documents_per_day=documents_per_day, padding=padding),
+            Universe(seed=seed, documents_per_day=documents_per_day, padding=padding, shape=shape),
             self.state_dir / "packages",
             self.clock,
             config,

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from .streams import stream
 
-__all__ = ["GENERIC_RFC", "Taxpayer", "draw_taxpayer", "make_pool"]
+__all__ = ["GENERIC_RFC", "Taxpayer", "draw_taxpayer", "make_pool", "real_name"]
 
 GENERIC_RFC = "XAXX010101000"
 
@@ -115,3 +115,37 @@ def make_pool(seed: int, size: int) -> tuple[Taxpayer, ...]:
             pool.append(taxpayer)
             index += 1
     return tuple(pool)
+
+
+_DOTTED = {
+    "SA DE CV": "S.A. DE C.V.",
+    "S DE RL DE CV": "S. DE R.L. DE C.V.",
+    "SAPI DE CV": "S.A.P.I. DE C.V.",
+    "SC": "S.C.",
+    "SA": "S.A.",
+}
+
+
+def real_name(name: str, rfc: str) -> str:
+    """``name`` as issuers really write it, drawn once per RFC: the regime suffix with dots
+    and a comma (``, S.A. DE C.V.``), mixed case, a trailing or a doubled space, a long trade
+    name. The LF, quote, ``&`` and ``Ñ`` quirks of ``draw_taxpayer`` are kept."""
+    rng = stream("nombre", rfc)
+    draw = rng.random()
+    for plain, dotted in _DOTTED.items():
+        if len(rfc) == 12 and name.endswith(" " + plain) and draw < 0.45:
+            comma = "," if rng.random() < 0.6 else ""
+            name = f"{name[: -len(plain) - 1]}{comma} {dotted}"
+            break
+    if rng.random() < 0.12:
+        name = " ".join(
+            word.capitalize() if len(word) > 3 else word.lower() for word in name.split(" ")
+        )
+    quirk = rng.random()
+    if quirk < 0.03:
+        name += " "
+    elif quirk < 0.05:
+        name = name.replace(" ", "  ", 1)
+    elif quirk < 0.08 and len(rfc) == 12:
+        name += " " + " ".join(rng.choice(_WORDS_A + _WORDS_B) for _ in range(12))
+    return name

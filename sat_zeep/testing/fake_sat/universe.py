@@ -43,7 +43,7 @@ from .documents import (
     Query,
 )
 from .streams import amount, stream
-from .taxpayers import GENERIC_RFC, Taxpayer, draw_taxpayer, make_pool
+from .taxpayers import GENERIC_RFC, Taxpayer, draw_taxpayer, make_pool, real_name
 from .uuids import FIRST_DAY, LAST_DAY, MAX_INDEX, UuidCodec
 
 __all__ = [
@@ -54,12 +54,15 @@ __all__ = [
     "METADATA_COLUMNS_RETENCIONES",
     "PACS",
     "SERVICES",
+    "SHAPES",
     "Document",
     "Query",
     "Taxpayer",
     "Universe",
 ]
 
+#: How documents are written: one template, or shaped like real ones (``documents_real``).
+SHAPES = ("plain", "real")
 PACS = ("SAT970701NN3", "PCF101112AB1", "TFE090811QW2", "CDE120405HJ3", "SPR080229TT4")
 
 _CENT = Decimal("0.01")
@@ -87,6 +90,10 @@ class Universe:
     ``padding`` is not applied here: it is what the server passes to ``write_cfdi_package``. It is
     incompressible (see ``documents_xml.addenda``), so padded packages are realistic in size.
 
+    ``shape`` (``"plain"`` by default, or ``"real"``) is how documents are written (see
+    ``Document``); ``"real"`` also gives taxpayers' names the forms real issuers write
+    (``taxpayers.real_name``). The same seed gives the same documents, RFCs and UUIDs in both.
+
     ``status_by_clock`` (off by default): the server answers with ``documents_at(query, now)``,
     where a document whose ``fecha_cancelacion`` is still in the future is Vigente, so a document
     can be cancelled between two syncs (its metadata says Vigente, later Cancelado).
@@ -99,7 +106,10 @@ class Universe:
         padding: int = 0,
         taxpayers: int = 500,
         status_by_clock: bool = False,
+        shape: str = "plain",
     ) -> None:
+        if shape not in SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
         if not 0 <= documents_per_day <= MAX_INDEX // 2:
             raise ValueError(f"documents_per_day must be within 0..{MAX_INDEX // 2}")
         if taxpayers < 10:
@@ -110,7 +120,10 @@ class Universe:
         self.documents_per_day = documents_per_day
         self.padding = padding
         self.status_by_clock = status_by_clock
+        self.shape = shape
         self.pool = make_pool(seed, taxpayers)
+        if shape == "real":
+            self.pool = tuple(Taxpayer(t.rfc, real_name(t.name, t.rfc)) for t in self.pool)
         self._morales = tuple(t for t in self.pool if len(t.rfc) == 12)
         self._fisicas = tuple(t for t in self.pool if len(t.rfc) == 13)
         self._uuids = UuidCodec(seed)
@@ -210,7 +223,11 @@ class Universe:
         if name is None:
             known = {t.rfc: t.name for t in self.pool}
             rng = stream(self.seed, "owner", rfc)
-            name = known.get(rfc) or draw_taxpayer(rng, 1 if len(rfc) == 13 else 0).name
+            name = known.get(rfc)
+            if name is None:
+                name = draw_taxpayer(rng, 1 if len(rfc) == 13 else 0).name
+                if self.shape == "real":
+                    name = real_name(name, rfc)
             self._names[rfc] = name
         return name
 
@@ -343,6 +360,7 @@ class Universe:
             complementos=complementos,
             tercero=tercero,
             monto_retenido=retenido,
+            shape=self.shape,
         )
 
 
