@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ..db import Connector, connect, is_url, migrate
+from .errors import StaleFenceError
 from .rows import AttemptRow, PackageRow, PeriodRow, RequestRow, TaxpayerRow, from_row
-from .times import stamp
+from .times import parse, stamp
 
 __all__ = ["VERSION_TABLE", "Fence", "FleetStore", "NewPeriod"]
 
@@ -97,33 +98,52 @@ class FleetStore:
         return Fence(rfc, int(rows[0]["fence"]))
 
     @contextmanager
-    def fenced(self, fence: Fence) -> Iterator[bool]:
-        """A transaction that first holds ``fence``; yields False (write nothing) when stale."""
+    def fenced(self, fence: Fence) -> Iterator[None]:
+        """A transaction that first holds ``fence``: ``StaleFenceError`` (nothing written) if stale.
+
+        On PostgreSQL the hold is a row lock on the taxpayer, so a concurrent ``claim`` waits for
+        this transaction, and this one, if it comes second, matches nothing.
+        """
         with self.db.transaction():
-            yield self.db.execute("hold_fence", **fence.params()) == 1
+            if self.db.execute("hold_fence", **fence.params()) != 1:
+                raise StaleFenceError(
+                    f"{fence.rfc}: step {fence.number} was taken over by another worker; "
+                    "it stops here, without writing or sending anything more"
+                )
+            yield
+
+    def check_fence(self, fence: Fence) -> None:
+        """``StaleFenceError`` unless ``fence`` is still the taxpayer's (before a call to SAT)."""
+        with self.fenced(fence):
+            pass
 
     def write(self, fence: Fence, name: str, **params: Any) -> int:
         """One fenced statement in its own transaction; rows changed (0 when the fence is stale)."""
-        with self.fenced(fence) as current:
-            if not current:
-                return 0
+        with self.fenced(fence):
             return self.db.execute(name, **fence.params(), **_stamped(params))
 
     def end_step(
         self, fence: Fence, next_due: datetime | None, last_error: str | None = None
-    ) -> int:
-        return self.db.execute(
-            "end_step", **fence.params(), next_due=stamp(next_due), last_error=last_error
-        )
+    ) -> None:
+        """The step is over: when the taxpayer is next due, and the error it ended on."""
+        self.write(fence, "end_step", next_due=next_due, last_error=last_error)
+
+    def next_due(
+        self, rfc: str, now: datetime, max_attempts: int, max_errors: int
+    ) -> datetime | None:
+        """When the taxpayer next has something to do (``now`` when it has already), or None."""
+        row = self.db.one("next_due", rfc=rfc, max_attempts=max_attempts, max_errors=max_errors)
+        due = None if row is None else row["due"]
+        if due is None:
+            return None
+        return parse(due) if due else now
 
     # -- periods --------------------------------------------------------------------------------
 
     def plan(self, fence: Fence, periods: list[NewPeriod], now: datetime) -> int:
         """Add the periods not planned yet; how many were new."""
         added = 0
-        with self.fenced(fence) as current:
-            if not current:
-                return 0
+        with self.fenced(fence):
             for period in periods:
                 added += self.db.execute(
                     "plan_period",
@@ -160,12 +180,11 @@ class FleetStore:
     ) -> int | None:
         """Record the attempt (committed before it is sent): its id, or None not to send it.
 
-        None when the fence is stale, or when (RFC, parameters, variant) is already recorded:
-        then that exact Solicitud was sent, or is being sent, by some step, and SAT may hold it.
+        None when (RFC, parameters, variant) is already recorded: that exact Solicitud was sent,
+        or is being sent, by some step, and SAT may hold it. ``StaleFenceError`` when the fence
+        was taken over.
         """
-        with self.fenced(fence) as current:
-            if not current:
-                return None
+        with self.fenced(fence):
             rows = self.db.all(
                 "insert_attempt",
                 **fence.params(),
@@ -233,9 +252,7 @@ class FleetStore:
         now: datetime,
     ) -> bool:
         """The request and its period finished, its packages pending: one transaction."""
-        with self.fenced(fence) as current:
-            if not current:
-                return False
+        with self.fenced(fence):
             at = stamp(now)
             self.db.execute(
                 "request_ended",
@@ -279,9 +296,7 @@ class FleetStore:
         now: datetime,
     ) -> bool:
         """A request that ended without packages (empty, split, failed, expired)."""
-        with self.fenced(fence) as current:
-            if not current:
-                return False
+        with self.fenced(fence):
             at = stamp(now)
             self.db.execute(
                 "request_ended",
@@ -317,12 +332,10 @@ class FleetStore:
     def start_download(self, fence: Fence, id_paquete: str, now: datetime) -> int | None:
         """Count one more download (committed before it is sent): the new count, or None.
 
-        None when both downloads are spent, the package is no longer pending, or the fence is
-        stale: then nothing may be sent.
+        None when both downloads are spent or the package is no longer pending: then nothing
+        may be sent. ``StaleFenceError`` when the fence was taken over.
         """
-        with self.fenced(fence) as current:
-            if not current:
-                return None
+        with self.fenced(fence):
             rows = self.db.all(
                 "start_download", **fence.params(), id_paquete=id_paquete, now=stamp(now)
             )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.postgres import PostgresServer
+
+from .fleetsat import Efirma, issue_efirmas
 
 _numbers = itertools.count()
 
@@ -55,3 +59,15 @@ def closing() -> Iterator[Keep]:
         close = getattr(thing, "close", None)
         if close is not None:
             close()
+
+
+#: Taxpayers in the fleet tests (``FLEET_TAXPAYERS=200`` for the issue's full size).
+FLEET_TAXPAYERS = int(os.environ.get("FLEET_TAXPAYERS", "60"))
+
+
+@pytest.fixture(scope="session")
+def efirmas(
+    test_ca: TestCertificateAuthority, tmp_path_factory: pytest.TempPathFactory
+) -> list[Efirma]:
+    """E.firmas of ``FLEET_TAXPAYERS + 1`` taxpayers, issued by the CA the fake SATs trust."""
+    return issue_efirmas(test_ca, tmp_path_factory.mktemp("efirmas"), FLEET_TAXPAYERS + 1)

@@ -12,6 +12,7 @@ import pytest
 
 from sat_zeep.db import DatabaseError
 from sat_zeep.fleet import Fence, FleetStore, NewPeriod
+from sat_zeep.fleet.errors import StaleFenceError
 
 from .conftest import Keep
 
@@ -172,9 +173,11 @@ def test_a_stale_fence_changes_nothing(fleet_db: str, closing: Keep) -> None:
     assert one.finish_request(old, request, 1, {"pkg": f"{RFC}/pkg.zip"}, NOW)
     new = second(fleet_db, closing).claim(RFC, "another worker", NOW)
     assert new.number == old.number + 1
-    assert attempt(one, old, "p2") is None
-    assert one.start_download(old, "pkg", NOW) is None
-    assert (
+    with pytest.raises(StaleFenceError):
+        attempt(one, old, "p2")
+    with pytest.raises(StaleFenceError):
+        one.start_download(old, "pkg", NOW)
+    with pytest.raises(StaleFenceError):
         one.write(
             old,
             "period_ended",
@@ -185,9 +188,24 @@ def test_a_stale_fence_changes_nothing(fleet_db: str, closing: Keep) -> None:
             last_error="stale",
             now=NOW,
         )
+    with pytest.raises(StaleFenceError):
+        one.end_step(old, None, "stale")
+    # The statements themselves carry the fence: run bare, they change 0 rows.
+    assert (
+        one.db.execute(
+            "period_ended",
+            **old.params(),
+            key="p3",
+            status="failed",
+            codigo=None,
+            numero_cfdis=0,
+            last_error="stale",
+            now="t",
+        )
         == 0
     )
-    assert one.end_step(old, None, "stale") == 0
+    assert one.db.all("start_download", **old.params(), id_paquete="pkg", now="t") == []
+    assert len(one.attempts(RFC)) == 1
     assert [p.status for p in one.periods(RFC)][1:3] == ["planned", "planned"]
     assert one.packages(RFC)[0].downloads_used == 0
     # The current fence still writes.

@@ -59,6 +59,23 @@ UPDATE fleet_taxpayers SET holder = NULL, held_since = NULL, next_due = :next_du
                            last_error = :last_error
 WHERE rfc = :rfc AND fence = :fence;
 
+-- name: taxpayers_due
+SELECT rfc FROM fleet_taxpayers WHERE next_due IS NOT NULL AND next_due <= :now ORDER BY next_due;
+
+-- name: next_due
+-- The earliest moment the taxpayer has something to do ('' = now), or NULL: nothing to do.
+SELECT min(due) AS due FROM (
+    SELECT coalesce(not_before, '') AS due FROM fleet_periods
+    WHERE rfc = :rfc AND status IN ('planned', 'submitting', 'unconfirmed')
+      AND attempts < :max_attempts
+    UNION ALL
+    SELECT coalesce(next_check, '') FROM fleet_requests
+    WHERE rfc = :rfc AND status = 'accepted' AND errors < :max_errors
+    UNION ALL
+    SELECT coalesce(not_before, '') FROM fleet_packages
+    WHERE rfc = :rfc AND status IN ('pending', 'downloading')
+) AS due_times;
+
 -- periods -----------------------------------------------------------------------------------
 
 -- name: plan_period
