@@ -43,6 +43,7 @@ class TaxpayerRow:
     holder: str | None
     held_since: datetime | None
     next_due: datetime | None
+    planned_on: str | None
     last_error: str | None
 
 

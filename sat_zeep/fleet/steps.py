@@ -31,7 +31,7 @@ from ..sync.plan import Period, estado_for
 from ..zipcheck import check_zip_file
 from .rows import PackageRow, PeriodRow, RequestRow, TaxpayerRow
 from .store import Fence, FleetStore
-from .windows import new_period, parameters_of, sent_period
+from .windows import new_period, parameters_of, plan_for, sent_period
 
 __all__ = ["StepSettings", "TaxpayerStep", "package_path"]
 
@@ -84,10 +84,20 @@ class TaxpayerStep:
 
     def run(self) -> datetime | None:
         """Do what is due; when the taxpayer is next due (None: nothing left)."""
+        self.plan()
         self.submit_due()
         self.check_open()
         self.download_ready()
         return self.next_due()
+
+    def plan(self) -> int:
+        """Once a day: the periods of the taxpayer's window not planned yet; how many."""
+        today = self._today()
+        if self.taxpayer.planned_on == today.isoformat():
+            return 0
+        added = self.store.plan(self.fence, plan_for(self.taxpayer, today), self._now())
+        self.store.write(self.fence, "planned_on", day=today.isoformat())
+        return added
 
     def next_due(self) -> datetime | None:
         s = self.settings

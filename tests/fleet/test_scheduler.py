@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.fleet import FleetStore
-from sat_zeep.fleet.scheduler import FleetScheduler, sat_endpoints
+from sat_zeep.fleet.runtime import FleetRuntime, sat_endpoints
+from sat_zeep.fleet.scheduler import FleetScheduler
 from sat_zeep.fleet.steps import StepSettings
 from sat_zeep.polling import PollPolicy
 
@@ -27,13 +28,10 @@ def sync_fleet(sat: ServedSat, efirmas: list[Efirma], folder: Path, target: str)
     start, end = month_ago(2)
     with FleetStore.open(target) as store:
         add_taxpayers(store, efirmas, start, end)
-    scheduler = FleetScheduler(
-        target,
-        folder,
-        endpoints_for=sat_endpoints(sat.base_url),
-        concurrency=16,
-        settings=SETTINGS,
+    runtime = FleetRuntime(
+        target, folder, endpoints_for=sat_endpoints(sat.base_url), settings=SETTINGS
     )
+    scheduler = FleetScheduler(runtime, concurrency=16)
     began = time.monotonic()
     summary = scheduler.run(max_wait=timedelta(minutes=3))
     took = time.monotonic() - began

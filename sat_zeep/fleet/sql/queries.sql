@@ -36,7 +36,8 @@ ON CONFLICT (rfc) DO UPDATE SET
     since_days = excluded.since_days,
     directions = excluded.directions,
     kinds = excluded.kinds,
-    next_due = excluded.next_due;
+    next_due = excluded.next_due,
+    planned_on = NULL;
 
 -- name: taxpayer
 SELECT * FROM fleet_taxpayers WHERE rfc = :rfc;
@@ -58,6 +59,9 @@ UPDATE fleet_taxpayers SET holder = holder WHERE rfc = :rfc AND fence = :fence;
 UPDATE fleet_taxpayers SET holder = NULL, held_since = NULL, next_due = :next_due,
                            last_error = :last_error
 WHERE rfc = :rfc AND fence = :fence;
+
+-- name: planned_on
+UPDATE fleet_taxpayers SET planned_on = :day WHERE rfc = :rfc AND fence = :fence;
 
 -- name: taxpayers_due
 SELECT rfc FROM fleet_taxpayers WHERE next_due IS NOT NULL AND next_due <= :now ORDER BY next_due;

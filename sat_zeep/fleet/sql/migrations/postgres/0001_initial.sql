@@ -18,6 +18,7 @@ CREATE TABLE fleet_taxpayers (
     holder TEXT,
     held_since TEXT,
     next_due TEXT,
+    planned_on TEXT,
     last_error TEXT,
     added_at TEXT NOT NULL,
     CHECK (password_env IS NOT NULL OR password_file IS NOT NULL),
