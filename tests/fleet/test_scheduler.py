@@ -1,4 +1,4 @@
-"""One process drives many taxpayers side by side: a hundred take about as long as one."""
+"""One process drives many taxpayers side by side: fifty take at most twice as long as one."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .conftest import FLEET_TAXPAYERS
 from .fleetsat import Efirma, ServedSat, add_taxpayers, assert_fleet_done, fake_sat_process
 
 #: Seconds the fake SAT takes to prepare each request.
-SAT_DELAY = 15.0
+SAT_DELAY = 20.0
 SETTINGS = StepSettings(poll=PollPolicy(initial=timedelta(seconds=3), factor=1.0, jitter=0.0))
 
 
