@@ -202,3 +202,31 @@ def _runtime(db: str, out: Path, poll: str, base_url: str | None) -> FleetRuntim
         poll=PollPolicy(initial=first, maximum=max(first, timedelta(minutes=15)))
     )
     return FleetRuntime(db, out, endpoints_for=sat_endpoints(base_url), settings=settings)
+
+
+@fleet.command("import-state")
+@_DB
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The --out folder of a `sat-zeep sync` (its state file).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The fleet's folder: downloaded packages are linked into OUT/<RFC>/…",
+)
+def import_state_command(db: str, source: Path, out: Path) -> None:
+    """Import a folder's sync state into the fleet, without sending anything to SAT."""
+    from ..fleet.import_state import import_state
+    from ..fleet.runtime import worker_name
+
+    with FleetStore.open(db) as store:
+        result = import_state(store, source, out, worker_name(), utc_now())
+    click.echo(
+        f"{result.rfc}: {plural(result.periods, 'period')}, {plural(result.attempts, 'attempt')}, "
+        f"{plural(result.packages, 'package')} ({plural(result.files, 'file')} in place)"
+    )

@@ -233,3 +233,27 @@ SELECT t.rfc, t.holder, t.held_since, t.next_due, t.last_error,
           AND r.status = 'accepted') AS next_check
 FROM fleet_taxpayers t
 ORDER BY t.rfc;
+
+-- import-state (an existing per-folder sync state, nothing sent) --------------------------------
+
+-- name: import_period
+INSERT INTO fleet_periods (key, rfc, direction, kind, period_start, period_end, parent, status,
+                           variant, id_solicitud, codigo, numero_cfdis, last_error, updated)
+SELECT :key, :rfc, :direction, :kind, :period_start, :period_end, :parent, :status, :variant,
+       :id_solicitud, :codigo, :numero_cfdis, :last_error, :now
+WHERE EXISTS (SELECT 1 FROM fleet_taxpayers f WHERE f.rfc = :rfc AND f.fence = :fence)
+ON CONFLICT (key) DO NOTHING;
+
+-- name: import_request
+UPDATE fleet_requests SET status = :status, checks = :checks, next_check = :next_check,
+                          numero_cfdis = :numero_cfdis, updated = :now
+WHERE id_solicitud = :id_solicitud
+  AND EXISTS (SELECT 1 FROM fleet_taxpayers f WHERE f.rfc = :rfc AND f.fence = :fence);
+
+-- name: import_package
+INSERT INTO fleet_packages (id_paquete, rfc, period_key, id_solicitud, status, downloads_used,
+                            path, size, sha256, last_error, updated)
+SELECT :id_paquete, :rfc, :period_key, :id_solicitud, :status, :downloads_used, :path, :size,
+       :sha256, :last_error, :now
+WHERE EXISTS (SELECT 1 FROM fleet_taxpayers f WHERE f.rfc = :rfc AND f.fence = :fence)
+ON CONFLICT (id_paquete) DO NOTHING;
