@@ -11,6 +11,7 @@ expires) kept for the next step. Nothing of this is written anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 import zeep
 
 from ..client import SatClient
+from ..db import DatabaseError
 from ..endpoints import Endpoints, ServiceType
 from ..errors import CredentialError, SatError
 from ..fiel import Fiel
@@ -37,6 +39,8 @@ __all__ = ["EndpointsFor", "FleetRuntime", "StepOutcome", "sat_endpoints", "work
 EndpointsFor = Callable[[str], Endpoints]
 #: How long to wait before looking again at a taxpayer whose step failed unexpectedly.
 RETRY_AFTER = timedelta(seconds=30)
+#: How long to wait before trying again when the database failed.
+DATABASE_RETRY = timedelta(seconds=5)
 
 
 def worker_name() -> str:
@@ -105,7 +109,19 @@ class FleetRuntime:
         return store
 
     def step(self, rfc: str) -> StepOutcome:
-        """One step of one taxpayer: claim a fence, do what is due, record the next due time."""
+        """One step of one taxpayer: claim a fence, do what is due, record the next due time.
+
+        When the database fails (an outage, a restart), nothing more is sent: the step ends,
+        this thread's connection is dropped (the next step opens a new one) and the taxpayer is
+        due again in ``DATABASE_RETRY``.
+        """
+        try:
+            return self._step(rfc)
+        except DatabaseError as error:
+            self._drop_store()
+            return StepOutcome(self.clock() + DATABASE_RETRY, error=str(error))
+
+    def _step(self, rfc: str) -> StepOutcome:
         store = self.store()
         taxpayer = store.taxpayer(rfc)
         if taxpayer is None:
@@ -124,9 +140,20 @@ class FleetRuntime:
             store.end_step(fence, next_due, None)
         except StaleFenceError as error:
             return StepOutcome(None, step.sent, str(error), stale=True)
+        except DatabaseError:
+            raise
         except SatError as error:  # the database or SAT failed beyond the step's own retries
             return StepOutcome(self.clock() + RETRY_AFTER, step.sent, str(error))
         return StepOutcome(next_due, step.sent)
+
+    def _drop_store(self) -> None:
+        store: FleetStore | None = getattr(self._local, "store", None)
+        self._local.store = None
+        if store is not None:
+            with self._lock:
+                self._stores.remove(store)
+            with contextlib.suppress(Exception):
+                store.close()
 
     def close(self) -> None:
         with self._lock:

@@ -27,6 +27,10 @@ from .times import parse, stamp
 __all__ = ["VERSION_TABLE", "Fence", "FleetStore", "NewPeriod"]
 
 VERSION_TABLE = "fleet_schema_version"
+#: PostgreSQL ends a session idle this long inside a transaction (a paused worker).
+IDLE_IN_TRANSACTION = "5s"
+#: A statement waits this long at most for a row lock (then the step is tried again later).
+LOCK_TIMEOUT = "15s"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,11 @@ class FleetStore:
         if not is_url(target):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         db = connect(target, package="sat_zeep.fleet")
+        if db.backend == "postgres":
+            # A transaction never waits on SAT, so one left idle means its process is paused or
+            # cut off: the server ends it (and frees its row locks) so others can take over.
+            db.script(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'")
+            db.script(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
         if migrate_schema:
             migrate(db, VERSION_TABLE)
         return cls(db)

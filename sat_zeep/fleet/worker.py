@@ -21,6 +21,7 @@ from datetime import datetime
 
 import procrastinate
 import psycopg
+from asgiref.sync import sync_to_async
 from procrastinate import exceptions as procrastinate_errors
 from procrastinate.job_context import JobContext
 
@@ -68,13 +69,18 @@ def daily(context: JobContext, timestamp: int) -> None:
 
 
 async def retry_stalled(context: JobContext, timestamp: int) -> None:
-    """Give the jobs of workers whose heartbeat stopped to the living ones."""
+    """Give the jobs of workers whose heartbeat stopped to the living ones; re-defer orphans."""
     del timestamp
     manager = context.app.job_manager
     stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
     for job in stalled:
         logger.warning("job %s (%s) of a stalled worker: retried", job.id, job.task_kwargs)
         await manager.retry_job(job)
+    runtime = _RUNTIME["runtime"]
+    orphans = await sync_to_async(lambda: runtime.store().db.all("orphans"))()
+    for row in orphans:
+        logger.warning("%s had no job: deferred again", row["rfc"])
+        await sync_to_async(defer_step)(context.app, row["rfc"], runtime.clock())
 
 
 def defer_step(app: procrastinate.App, rfc: str, when: datetime) -> bool:

@@ -11,35 +11,25 @@ import pytest
 from sat_zeep.cli import main
 from sat_zeep.fleet import FleetStore
 
-from ..dates import month_ago
 from .fleetsat import Efirma, assert_fleet_done, fake_sat_process
-from .workers import Workers, wait_until_done, write_firms
+from .workers import Workers, register, wait_until_done
 
 #: Taxpayers and months of the worker tests (the issue's full size: 200 and 12).
 TAXPAYERS = int(os.environ.get("FLEET_WORKER_TAXPAYERS", "16"))
 MONTHS = int(os.environ.get("FLEET_WORKER_MONTHS", "3"))
 
 
-def register(pg_url: str, efirmas: list[Efirma], folder: Path) -> list[str]:
-    start, end = month_ago(MONTHS)[0], month_ago(1)[1]
-    firms = write_firms(folder / "firms.toml", efirmas, start.isoformat(), end.isoformat())
-    assert main(["fleet", "migrate", "--db", pg_url]) == 0
-    assert main(["fleet", "add", str(firms), "--db", pg_url]) == 0
-    return [e.rfc for e in efirmas]
-
-
 @pytest.mark.timeout(300)
 def test_four_workers_sync_every_taxpayer_once(
     pg_url: str, efirmas: list[Efirma], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rfcs = register(pg_url, efirmas[:TAXPAYERS], tmp_path)
+    rfcs = register(pg_url, efirmas[:TAXPAYERS], tmp_path, MONTHS)
     options = ("--seconds-until-ready", "2", "--documents-per-day", "2")
     with fake_sat_process(tmp_path / "sat", *options) as sat:
         workers = Workers(pg_url, tmp_path / "out", sat.base_url, tmp_path / "logs")
         workers.start(4)
         try:
-            with FleetStore.open(pg_url) as store:
-                wait_until_done(store, rfcs, timeout=240, workers=workers)
+            wait_until_done(pg_url, rfcs, timeout=240, workers=workers)
         finally:
             workers.stop()
         rejections = sat.stats()["rejections"]

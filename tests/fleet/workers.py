@@ -10,11 +10,23 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sat_zeep.cli import main
+from sat_zeep.db import DatabaseError
 from sat_zeep.fleet import FleetStore
 
+from ..dates import month_ago
 from .fleetsat import Efirma
 
 CLI = [sys.executable, "-m", "sat_zeep.cli"]
+
+
+def register(url: str, efirmas: list[Efirma], folder: Path, months: int) -> list[str]:
+    """``fleet migrate`` and ``fleet add firms.toml``: the taxpayers, each ``months`` months."""
+    start, end = month_ago(months)[0], month_ago(1)[1]
+    firms = write_firms(folder / "firms.toml", efirmas, start.isoformat(), end.isoformat())
+    assert main(["fleet", "migrate", "--db", url]) == 0
+    assert main(["fleet", "add", str(firms), "--db", url]) == 0
+    return [e.rfc for e in efirmas]
 
 
 def write_firms(path: Path, efirmas: list[Efirma], start: str, end: str) -> Path:
@@ -38,12 +50,14 @@ class Workers:
     def __init__(self, url: str, out: Path, sat_url: str, logs: Path) -> None:
         self.url, self.out, self.sat_url, self.logs = url, out, sat_url, logs
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.log_of: dict[int, Path] = {}
         logs.mkdir(parents=True, exist_ok=True)
 
     def start(self, count: int = 1) -> list[subprocess.Popen[bytes]]:
         started = []
         for _ in range(count):
-            log = (self.logs / f"worker-{len(self.processes)}.log").open("wb")
+            path = self.logs / f"worker-{len(self.processes)}.log"
+            log = path.open("wb")
             command = [
                 *CLI,
                 "worker",
@@ -61,6 +75,7 @@ class Workers:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
             log.close()
             self.processes.append(process)
+            self.log_of[process.pid] = path
             started.append(process)
         return started
 
@@ -93,15 +108,24 @@ def open_periods(store: FleetStore, rfcs: list[str]) -> Counter[str]:
 
 
 def wait_until_done(
-    store: FleetStore, rfcs: list[str], timeout: float, workers: Workers | None = None
+    url: str, rfcs: list[str], timeout: float, workers: Workers | None = None, keep: int = 0
 ) -> None:
-    """Until every period and package is done; fails with what is left after ``timeout``."""
+    """Until every period and package is done; fails with what is left after ``timeout``.
+
+    With ``keep``, dead workers are replaced so that ``keep`` stay alive.
+    """
     deadline = time.monotonic() + timeout
     left: Counter[str] = Counter()
     while time.monotonic() < deadline:
-        left = open_periods(store, rfcs)
-        if not left and store.periods(rfcs[0]):
-            return
+        if workers is not None and keep:
+            workers.start(max(0, keep - len(workers.alive())))
+        try:
+            with FleetStore.open(url, migrate_schema=False) as store:
+                left = open_periods(store, rfcs)
+                if not left and store.periods(rfcs[0]):
+                    return
+        except DatabaseError as error:  # the database is being restarted
+            left = Counter({str(error): 1})
         time.sleep(1.0)
     logs = ""
     if workers is not None:

@@ -60,6 +60,15 @@ UPDATE fleet_taxpayers SET holder = NULL, held_since = NULL, next_due = :next_du
                            last_error = :last_error
 WHERE rfc = :rfc AND fence = :fence;
 
+-- name: orphans
+-- PostgreSQL only (procrastinate's table): taxpayers with work due and no job waiting or
+-- running (its job died with a worker during a database outage, say).
+SELECT t.rfc, t.next_due FROM fleet_taxpayers t
+WHERE t.next_due IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                  WHERE j.lock = t.rfc AND j.status IN ('todo', 'doing'))
+ORDER BY t.next_due;
+
 -- name: planned_on
 UPDATE fleet_taxpayers SET planned_on = :day WHERE rfc = :rfc AND fence = :fence;
 
