@@ -38,7 +38,7 @@ __all__ = ["EndpointsFor", "FleetRuntime", "StepOutcome", "sat_endpoints", "work
 
 EndpointsFor = Callable[[str], Endpoints]
 #: How long to wait before looking again at a taxpayer whose step failed unexpectedly.
-RETRY_AFTER = timedelta(seconds=30)
+RETRY_AFTER = timedelta(seconds=10)
 #: How long to wait before trying again when the database failed.
 DATABASE_RETRY = timedelta(seconds=5)
 

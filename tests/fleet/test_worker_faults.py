@@ -103,3 +103,33 @@ def test_kills_a_pause_and_a_database_crash(
     log = paused_log.read_text(errors="replace")
     assert "was taken over by another worker" in log or "idle-in-transaction" in log, log[-3000:]
     assert len(workers.processes) >= 4 + KILLS
+
+
+@pytest.mark.timeout(420)
+def test_sat_failing_one_call_in_ten(pg_url: str, efirmas: list[Efirma], tmp_path: Path) -> None:
+    rfcs = register(pg_url, efirmas[:TAXPAYERS], tmp_path, MONTHS)
+    options = (
+        "--seconds-until-ready",
+        "2",
+        "--documents-per-day",
+        "2",
+        "--fault-rate",
+        "0.1",
+        "--fault-seed",
+        str(SEED),
+    )
+    with fake_sat_process(tmp_path / "sat", *options) as sat:
+        workers = Workers(pg_url, tmp_path / "out", sat.base_url, tmp_path / "logs")
+        workers.start(4)
+        try:
+            wait_until_done(pg_url, rfcs, timeout=360, workers=workers, lost_ok=True)
+        finally:
+            workers.stop()
+        stats = sat.stats()
+    assert not {"5002", "5005", "5008"} & set(stats["rejections"]), stats["rejections"]
+    with FleetStore.open(pg_url) as store:
+        # With 1 call in 10 failing, about 1 package in 100 meets a fault on both downloads.
+        assert_fleet_done(store, tmp_path / "out", sat.state_dir, rfcs, exhausted=0.05)
+        # The faults were met and got over: retried downloads, and Solicitudes asked anew.
+        assert sum(p.errors for p in store.packages()) > 0
+        assert any(a.variant > 0 for a in store.attempts())
