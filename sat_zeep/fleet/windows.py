@@ -25,20 +25,27 @@ __all__ = ["parameters_of", "plan_for", "sent_period", "window_of"]
 
 
 def window_of(taxpayer: TaxpayerRow, today: date) -> tuple[date, date]:
-    """The first and last day the taxpayer keeps in sync, as of ``today``."""
+    """The first and last day the taxpayer keeps in sync, as of ``today``.
+
+    An open end stops at yesterday (whole days only). A rolling window starts on the first of
+    the month ``since_days`` ago, so its months keep their keys from day to day: each day asks
+    for the current month so far (a new period, so the recent past's metadata is asked for
+    again and cancellations show up), and a month that ended is asked for once, whole.
+    """
+    yesterday = today - timedelta(days=1)
     if taxpayer.since_days is not None:
-        start = today - timedelta(days=taxpayer.since_days)
+        start = (today - timedelta(days=taxpayer.since_days)).replace(day=1)
     else:
-        start = date.fromisoformat(taxpayer.start_date or today.isoformat())
-    end = date.fromisoformat(taxpayer.end_date) if taxpayer.end_date else today
-    return start, min(end, today)
+        start = date.fromisoformat(taxpayer.start_date or yesterday.isoformat())
+    end = date.fromisoformat(taxpayer.end_date) if taxpayer.end_date else yesterday
+    return start, min(end, yesterday)
 
 
 def plan_for(taxpayer: TaxpayerRow, today: date) -> list[NewPeriod]:
     """The periods of the taxpayer's window (each direction and kind, month by month)."""
     start, end = window_of(taxpayer, today)
     planned = []
-    for period in months(start, end, today):
+    for period in months(start, end, end):
         for direction in taxpayer.directions.split(","):
             for kind in taxpayer.kinds.split(","):
                 planned.append(new_period(taxpayer.rfc, taxpayer.service, direction, kind, period))
