@@ -31,6 +31,7 @@ from zeep.helpers import serialize_object
 
 from . import parameters
 from .codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from .damaged_copies import retire_damaged_copies
 from .download import find_paquete, respuesta_of, save_package
 from .endpoints import Endpoints
 from .errors import CredentialError, SatResponseError, SatSoapFault
@@ -283,8 +284,9 @@ class SatClient:
         Without ``destino`` the package comes back in memory (``result.paquete``). With it, the
         answer is streamed to that file in constant memory, the ZIP is checked, and the result
         holds ``path``, ``size`` and ``sha256``; a transfer that breaks leaves nothing at
-        ``destino`` and raises ``PackageTransferError``. ``progress`` is called with the number
-        of package bytes written, chunk by chunk.
+        ``destino``, keeps what arrived as ``<destino>.damaged`` and raises
+        ``PackageTransferError``; a whole copy removes the damaged copies kept beside it.
+        ``progress`` is called with the number of package bytes written, chunk by chunk.
         """
         peticion = parameters.descarga(id_paquete=id_paquete, rfc_solicitante=self.fiel.rfc)
         payload = {"peticionDescarga": peticion}
@@ -320,6 +322,7 @@ class SatClient:
                 id_paquete=payload["peticionDescarga"]["IdPaquete"],
                 progress=progress,
             )
+        retire_damaged_copies(destino)  # a whole copy is at destino now
         result = self._descargar_result(saved.respuesta, None)
         return result.model_copy(
             update={"path": saved.path, "sha256": saved.sha256, "file_size": saved.size}

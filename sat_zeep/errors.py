@@ -8,7 +8,8 @@
     ├── LibraryMismatchError        lxml and xmlsec were built against different libxml2 versions
     ├── SignatureError              a request signature that SAT's rule does not accept (``reason``)
     ├── SatTransportError           no HTTP response at all (DNS, refused, reset)
-    │   └── SatTimeout              connect or read timeout
+    │   ├── SatTimeout              connect or read timeout
+    │   └── SatCertificateError     the server's HTTPS certificate is not trusted
     ├── SatHTTPError                an HTTP error status without a SOAP fault
     │   └── SatSoapFault            a SOAP fault (``fault_code`` such as ``a:InvalidSecurity``)
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
@@ -45,11 +46,24 @@ class CredentialError(SatError):
 
 
 class RequestValidationError(SatError, ValueError):
-    """Request parameters that SAT would reject; ``problems`` lists each one."""
+    """Request parameters that SAT would reject; ``problems`` lists each one.
 
-    def __init__(self, operation: str, problems: Sequence[str]) -> None:
+    ``cli_problems`` says the same with the command line's advice (``--service retenciones``
+    where ``problems`` says ``Endpoints.retenciones()``).
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        problems: Sequence[str],
+        *,
+        cli_problems: Sequence[str] | None = None,
+    ) -> None:
         self.operation = operation
         self.problems: tuple[str, ...] = tuple(problems)
+        self.cli_problems: tuple[str, ...] = (
+            self.problems if cli_problems is None else tuple(cli_problems)
+        )
         listing = "\n".join(f"  - {problem}" for problem in self.problems)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
@@ -83,6 +97,14 @@ class SatTransportError(SatError):
 
 class SatTimeout(SatTransportError):
     """SAT did not connect or answer within the configured timeout."""
+
+
+class SatCertificateError(SatTransportError):
+    """The server's HTTPS certificate does not verify (a test server's own CA, a proxy's CA…).
+
+    Trust the CA that issued it: ``transport.session.verify = "ca.pem"`` in Python,
+    ``--ca-bundle ca.pem`` on the command line.
+    """
 
 
 class SatHTTPError(SatError):

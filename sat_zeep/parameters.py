@@ -53,7 +53,8 @@ YEARS_AVAILABLE = 6
 Fecha = date | datetime | str
 EnumT = TypeVar("EnumT", bound=enum.Enum)
 
-_RFC = re.compile(r"[A-ZÑ&]{3,4}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[A-Z0-9]{2}[0-9A]")
+_RFC_DATE = re.compile(r"[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])")
+_RFC = re.compile(r"[A-ZÑ&]{3,4}" + _RFC_DATE.pattern + r"[A-Z0-9]{2}[0-9A]")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _PAQUETE = re.compile(_UUID.pattern + r"_[0-9]+")
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -71,6 +72,25 @@ def is_rfc(text: str) -> bool:
     return _RFC.fullmatch(text) is not None
 
 
+def rfc_problem(text: str) -> str:
+    """What is wrong with ``text`` (upper case, not an RFC), part by part.
+
+    ``AXT`` letters (4 for a persona física), ``940727`` a date YYMMDD, ``FP`` the homoclave,
+    ``8`` the check digit (0-9 or A).
+    """
+    if len(text) not in (12, 13):
+        return f"it has {len(text)} characters: expected {_RFC_EXAMPLE}"
+    letters = len(text) - 9
+    name, born, homoclave, check_digit = text[:letters], text[letters:-3], text[-3:-1], text[-1]
+    if not re.fullmatch(r"[A-ZÑ&]+", name):
+        return f"{name!r} must be letters (3 for a persona moral, 4 for a persona física)"
+    if not _RFC_DATE.fullmatch(born):
+        return f"{born!r} is not a date (YYMMDD)"
+    if not re.fullmatch(r"[A-Z0-9]{2}", homoclave):
+        return f"the homoclave {homoclave!r} must be 2 letters or digits"
+    return f"its last character {check_digit!r} is the check digit: 0-9 or A"
+
+
 def is_uuid(text: str) -> bool:
     """Whether ``text`` is a UUID written with hyphens (a folio or an IdSolicitud)."""
     return _UUID.fullmatch(text) is not None
@@ -82,14 +102,19 @@ class _Checker:
     def __init__(self, operation: str) -> None:
         self.operation = operation
         self.problems: list[str] = []
+        self.cli_problems: list[str] = []
 
-    def add(self, problem: str) -> None:
+    def add(self, problem: str, *, cli: str | None = None) -> None:
+        """Note ``problem``; ``cli`` is its wording for the command line, when that differs."""
         self.problems.append(problem)
+        self.cli_problems.append(problem if cli is None else cli)
 
     def done(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Raise if anything was wrong; else the payload without empty values."""
         if self.problems:
-            raise RequestValidationError(self.operation, self.problems)
+            raise RequestValidationError(
+                self.operation, self.problems, cli_problems=self.cli_problems
+            )
         return {key: value for key, value in payload.items() if value not in (None, "")}
 
     def rfc(self, field: str, value: object, *, required: bool) -> str | None:
@@ -103,7 +128,7 @@ class _Checker:
             return None
         upper = value.upper()
         if not _RFC.fullmatch(upper):
-            self.add(f"{field} {value!r} is not a valid RFC: expected {_RFC_EXAMPLE}")
+            self.add(f"{field} {value!r} is not a valid RFC: {rfc_problem(upper)}")
             return None
         return upper
 
@@ -196,15 +221,20 @@ class _Checker:
         close = [lower] if lower in valid else difflib.get_close_matches(lower, sorted(valid), n=3)
         other = ServiceType.CFDI if service is ServiceType.RETENCIONES else ServiceType.RETENCIONES
         if close:
-            problem += f": did you mean {' or '.join(repr(match) for match in close)}?"
+            advice = cli = f": did you mean {' or '.join(repr(match) for match in close)}?"
         elif value in complementos(other):
-            problem += f": it belongs to the other service family; use Endpoints.{other.value}()"
+            advice = f": it belongs to the other service family; use Endpoints.{other.value}()"
+            cli = f": it belongs to the other service family; ask with --service {other.value}"
         else:
-            problem += (
+            advice = (
                 f": see sat_zeep.catalogs.complementos(ServiceType.{service.name}), "
                 "or leave it out to get every complement"
             )
-        self.add(problem)
+            cli = (
+                f": use one of {', '.join(sorted(valid))}, or leave --complemento out to get "
+                "every complement"
+            )
+        self.add(problem + advice, cli=problem + cli)
         return None
 
     def uuid(

@@ -7,6 +7,7 @@ Every error keeps the raw bytes SAT sent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from zeep.exceptions import Fault, TransportError
 from zeep.wsdl.utils import etree_to_string
 
 from .errors import (
+    SatCertificateError,
     SatError,
     SatHTTPError,
     SatResponseError,
@@ -51,6 +53,12 @@ class Port:
             return SatTimeout(
                 f"{operation}: SAT did not answer in time at {self.address}; it is often slow, "
                 "try again later",
+                url=self.address,
+            )
+        if isinstance(error, requests.exceptions.SSLError):
+            return SatCertificateError(
+                f"{operation}: the HTTPS certificate of {self.address} is not trusted "
+                f"({_ssl_reason(error)}); trust the CA that issued it",
                 url=self.address,
             )
         return SatTransportError(
@@ -139,3 +147,10 @@ def token_lifetime(reply: bytes) -> timedelta | None:
         return None
     lifetime = end - start
     return lifetime if lifetime > timedelta(0) else None
+
+
+def _ssl_reason(error: requests.exceptions.SSLError) -> str:
+    """The TLS library's reason (``certificate verify failed: …``), without urllib3's wrapping."""
+    text = str(error)
+    found = re.search(r"certificate verify failed: [^(')]*", text)
+    return found.group(0).strip() if found else type(error).__name__

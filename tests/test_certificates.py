@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -292,6 +293,27 @@ def test_written_files(company_fiel: IssuedCredential, tmp_path: Path) -> None:
         serialization.load_der_private_key(key.read_bytes(), None)
     loaded = Fiel.from_files(cer, key, password.read_text(encoding="utf-8"))
     assert loaded.certificate_der == company_fiel.certificate_der
+
+
+def test_password_and_key_are_private_and_never_written_through_a_link(
+    company_fiel: IssuedCredential, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("untouched")
+    (out / "SZP200101AB1-password.txt").symlink_to(elsewhere)
+    cer, key, password = company_fiel.write(out)
+    assert stat.S_IMODE(password.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not password.is_symlink() and password.read_text(encoding="utf-8") == "12345678a"
+    assert elsewhere.read_text() == "untouched"
+    again = company_fiel.write(out)  # issuing again into the same folder replaces the files
+    assert again[2].read_text(encoding="utf-8") == "12345678a"
+    assert stat.S_IMODE(again[2].stat().st_mode) == 0o600
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        path.name for path in (cer, key, password)
+    )
 
 
 def test_repr_hides_password_and_key(ca: TestCertificateAuthority) -> None:

@@ -274,23 +274,29 @@ def test_valid_rfcs_are_upper_cased(rfc: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "rfc",
+    ("rfc", "reason"),
     [
-        "AXT940727FP",  # 11 characters
-        "VADAA800927DJ3",  # 14 characters
-        "AX1940727FP8",  # a digit among the letters
-        "AXT941327FP8",  # month 13
-        "AXT940700FP8",  # day 00
-        "AXT940732FP8",  # day 32
-        "AXT940727FPB",  # check digit neither a digit nor A
-        " AXT940727FP8",
-        "AXT-940727-FP8",
+        ("AXT940727FP", "it has 11 characters: expected 12 characters for a persona moral"),
+        ("VADAA800927DJ3", "it has 14 characters: expected 12 characters for a persona moral"),
+        ("AX1940727FP8", "'AX1' must be letters (3 for a persona moral, 4 for a persona física)"),
+        ("AXT941327FP8", "'941327' is not a date (YYMMDD)"),
+        ("AXT940700FP8", "'940700' is not a date (YYMMDD)"),
+        ("AXT940732FP8", "'940732' is not a date (YYMMDD)"),
+        ("AXT940727FPB", "its last character 'B' is the check digit: 0-9 or A"),
+        ("AXT940727F-8", "the homoclave 'F-' must be 2 letters or digits"),
+        (" AXT940727FP8", "' AXT' must be letters (3 for a persona moral, 4 for a persona física)"),
+        ("AXT-940727-FP8", "it has 14 characters: expected 12 characters for a persona moral"),
     ],
 )
-def test_invalid_rfcs(rfc: str) -> None:
+def test_invalid_rfcs_say_what_is_wrong(rfc: str, reason: str) -> None:
     problem = only_problem(emitidos, rfc_emisor=rfc)
-    assert problem.startswith(f"RfcEmisor {rfc!r} is not a valid RFC")
-    assert "12 characters for a persona moral" in problem
+    assert problem.startswith(f"RfcEmisor {rfc!r} is not a valid RFC: {reason}"), problem
+
+
+def test_a_wrong_check_digit_is_not_called_a_length_problem() -> None:
+    problem = only_problem(emitidos, rfc_emisor="AXT940727FPZ")
+    assert "check digit" in problem
+    assert "characters" not in problem
 
 
 @pytest.mark.parametrize("value", [None, ""])
@@ -355,9 +361,9 @@ def test_five_receptores_are_fine_six_are_not() -> None:
 def test_each_receptor_is_checked() -> None:
     found = problems(emitidos, rfc_receptores=(OTHER, "bad", ""))
     assert found == (
-        "RfcReceptores[1] 'bad' is not a valid RFC: expected 12 characters for a persona moral "
-        "(e.g. 'AXT940727FP8') or 13 for a persona física (e.g. 'VADA800927DJ3'), or the generic "
-        "'XAXX010101000'/'XEXX010101000'",
+        "RfcReceptores[1] 'bad' is not a valid RFC: it has 3 characters: expected 12 characters "
+        "for a persona moral (e.g. 'AXT940727FP8') or 13 for a persona física "
+        "(e.g. 'VADA800927DJ3'), or the generic 'XAXX010101000'/'XEXX010101000'",
         "RfcReceptores[2] is required: pass the taxpayer's RFC",
     )
 

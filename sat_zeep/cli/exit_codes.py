@@ -12,6 +12,7 @@ from ..errors import (
     FolderInUseError,
     PackageTransferError,
     RequestValidationError,
+    SatCertificateError,
     SatError,
     SatHTTPError,
     SatStatusError,
@@ -83,7 +84,7 @@ def exit_code_of(error: BaseException) -> int:
 def describe(error: BaseException) -> str:
     """``error`` as one line: what happened and, when the message lacks it, what to do."""
     if isinstance(error, RequestValidationError):
-        text = f"{error.operation}: {'; '.join(error.problems)}; nothing was sent to SAT"
+        text = f"{error.operation}: {'; '.join(error.cli_problems)}; nothing was sent to SAT"
     elif isinstance(error, OSError) and error.strerror:
         where = f": {error.filename}" if error.filename else ""
         text = f"{error.strerror}{where}"
@@ -96,6 +97,8 @@ def describe(error: BaseException) -> str:
     )
     if isinstance(error, SyncStateError):
         advice = ""  # its message says what to do
+    if isinstance(error, SatCertificateError):
+        advice = "pass --ca-bundle FILE.pem with that CA (the fake SAT prints its CA's path)"
     if advice:
         text = f"{text}; {advice}"
     return text

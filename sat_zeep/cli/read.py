@@ -11,7 +11,7 @@ from typing import cast
 import click
 
 from ..packages import export_records, iter_cfdi_summaries, iter_metadata
-from ..packages.export import ExportFormat
+from ..packages.export import ExportFormat, suffix_format
 from ..packages.parallel import package_kind
 from .output import emit
 
@@ -44,10 +44,17 @@ def read(packages: tuple[Path, ...], format_: str | None, out: Path, json_output
 
     CFDI packages give one summary per document; metadata packages one row per line.
     """
+    if format_ is None and suffix_format(out) is None:
+        raise click.BadParameter(
+            f"cannot tell the format of {out.name!r}: end it in .csv, .jsonl or .parquet, "
+            "or pass --format csv|jsonl|parquet",
+            param_hint="--out",
+        )
     kinds = {package_kind(package) for package in packages}
     if len(kinds) != 1:
         raise click.UsageError("mix of CFDI and metadata packages; read each kind separately")
     kind = kinds.pop()
+    out.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         rows = export_records(

@@ -14,7 +14,7 @@ import click
 
 from ..endpoints import ServiceType
 from ..fiel import certificate_file_rfc
-from ..parameters import is_rfc
+from ..parameters import is_rfc, rfc_problem
 from ..sync.identity import StateOwner
 from ..sync.rebuild import rebuild_state
 from .output import emit, plural
@@ -119,7 +119,9 @@ def _rfc(rfc: str | None, cer: Path | None, efirma: Path | None) -> str:
     if rfc is not None:
         text = rfc.strip().upper()
         if not is_rfc(text):
-            raise click.BadParameter(f"{rfc!r} is not an RFC", param_hint="--rfc")
+            raise click.BadParameter(
+                f"{rfc!r} is not an RFC: {rfc_problem(text)}", param_hint="--rfc"
+            )
         return text
     if efirma is not None:
         cers = sorted(efirma.glob("*.cer"))

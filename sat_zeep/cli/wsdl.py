@@ -74,20 +74,26 @@ def check_command(service: str, base_url: str | None, wsdl_dir: Path | None) -> 
 @_BASE_URL
 @_WSDL_DIR
 def update_command(service: str, base_url: str | None, wsdl_dir: Path | None) -> None:
-    """Rewrite the WSDL files from what is served, keeping what sat_zeep authored on purpose."""
+    """Rewrite the WSDL files whose contract changed, keeping what sat_zeep authored on purpose.
+
+    Files whose contract did not change are left as they are.
+    """
     try:
         results = update(service, base_url, wsdl_dir)
     except WsdlError as error:
         raise _CannotCheck(_one_line(error)) from None
     click.echo(render(results))
     changed = sorted({result.file for result in results if result.changes})
+    written = sorted({result.file for result in results if result.written})
     if changed:
         click.echo(
             f"rewrote {', '.join(changed)}; run scripts/test: failing tests show what the "
             "client must change"
         )
+    elif written:
+        click.echo(f"wrote {', '.join(written)} (the same contracts as the vendored files)")
     else:
-        click.echo("nothing to absorb; the files were rewritten unchanged in meaning")
+        click.echo("nothing changed; no file was written")
 
 
 def _one_line(error: Exception) -> str:

@@ -35,7 +35,14 @@ from typing import Any, Literal
 
 from .errors import ExportError, ParquetUnavailableError
 
-__all__ = ["ExportFormat", "export_records", "write_csv", "write_jsonl", "write_parquet"]
+__all__ = [
+    "ExportFormat",
+    "export_records",
+    "suffix_format",
+    "write_csv",
+    "write_jsonl",
+    "write_parquet",
+]
 
 ExportFormat = Literal["csv", "jsonl", "parquet"]
 _SUFFIXES: dict[str, ExportFormat] = {
@@ -224,6 +231,11 @@ def _write_batch(
     return len(batch)
 
 
+def suffix_format(path: str | os.PathLike[str]) -> ExportFormat | None:
+    """The format a file name's suffix names (``.csv``, ``.jsonl``/``.ndjson``, ``.parquet``)."""
+    return _SUFFIXES.get(Path(path).suffix.lower())
+
+
 def export_records(
     records: Iterable[object],
     path: str | os.PathLike[str],
@@ -231,7 +243,7 @@ def export_records(
     format: ExportFormat | None = None,
 ) -> int:
     """Write ``records`` in ``format``, or the one named by the suffix (.csv .jsonl .parquet)."""
-    chosen = format or _SUFFIXES.get(Path(path).suffix.lower())
+    chosen = format or suffix_format(path)
     if chosen == "csv":
         return write_csv(records, path)
     if chosen == "jsonl":

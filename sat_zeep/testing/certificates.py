@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..fiel import Fiel
-from ..parameters import is_rfc
+from ..parameters import is_rfc, rfc_problem
 from .certificate_profile import Kind, key_usage, subject, utc, validity
 
 __all__ = ["IssuedCredential", "TestCertificateAuthority", "ascii_digit_serial", "verify_issued_by"]
@@ -96,9 +97,25 @@ class IssuedCredential:
         key = folder / f"{self.rfc}.key"
         password = folder / f"{self.rfc}-password.txt"
         cer.write_bytes(self.certificate_der)
-        key.write_bytes(self.private_key_der)
-        password.write_text(self.password, encoding="utf-8")
+        write_private(key, self.private_key_der)
+        write_private(password, self.password.encode("utf-8"))
         return cer, key, password
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` readable by its owner only (0600).
+
+    The bytes go to a new file created exclusively (never one that exists, nor a link's target),
+    which then replaces ``path``.
+    """
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class TestCertificateAuthority:
@@ -312,9 +329,7 @@ class TestCertificateAuthority:
     ) -> IssuedCredential:
         rfc = rfc.strip().upper()
         if not is_rfc(rfc):
-            raise ValueError(
-                f"{rfc!r} is not an RFC (12 characters for a company, 13 for a person)"
-            )
+            raise ValueError(f"{rfc!r} is not an RFC: {rfc_problem(rfc)}")
         start, end = validity(not_before, not_after, expired=expired, not_yet_valid=not_yet_valid)
         key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
         public = key.public_key()

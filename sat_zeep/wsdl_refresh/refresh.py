@@ -35,6 +35,8 @@ class ServiceResult:
     #: Set instead of ``changes`` when nothing could be compared (Descarga not published).
     note: str = ""
     fetched: etree._Element | None = None
+    #: Set by ``update`` when it wrote this file.
+    written: bool = False
 
     @property
     def file(self) -> str:

@@ -32,21 +32,31 @@ def update(
     wsdl_dir: Path | None = None,
     session: requests.Session | None = None,
 ) -> list[ServiceResult]:
-    """Fetch, then write each fetched WSDL into ``wsdl_dir``; returns what changed."""
+    """Fetch, then write into ``wsdl_dir`` each WSDL whose contract changed (or is missing there).
+
+    A file whose contract is the same is not touched (same bytes, same mtime); the results say
+    what changed and, in ``written``, which files were written.
+    """
     has_files = wsdl_dir is not None and (wsdl_dir / Service.AUTENTICACION.wsdl_file).is_file()
     source_dir = wsdl_dir if has_files else None
     results = check(family_choice, base_url, source_dir, session)
     target = wsdl_dir or wsdl_directory()
     target.mkdir(parents=True, exist_ok=True)
     for service in Service:
-        fetched = [r for r in results if r.service is service and r.fetched is not None]
+        mine = [r for r in results if r.service is service]
+        fetched = [r for r in mine if r.fetched is not None]
         _same_everywhere(fetched)
+        path = target / service.wsdl_file
+        if path.is_file() and not any(r.changes for r in mine):
+            continue  # the same contract: the file stays as it is, byte for byte
         vendored, _ = vendored_contract(service, source_dir)
         if fetched and fetched[0].fetched is not None:
             text = absorb(fetched[0].fetched, vendored, fetched[0].source)
         else:
             text = ((source_dir or wsdl_directory()) / service.wsdl_file).read_bytes()
-        (target / service.wsdl_file).write_bytes(text)
+        path.write_bytes(text)
+        for result in mine:
+            result.written = True
     return results
 
 

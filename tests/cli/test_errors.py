@@ -23,6 +23,7 @@ from sat_zeep.errors import (
 from sat_zeep.packages.errors import CorruptPackageError
 from sat_zeep.testing.fake_sat.server import FakeSat
 
+from ..conftest import MakeSat
 from .conftest import END, PASSWORD_ENV, START, Run, Runner
 
 
@@ -101,6 +102,25 @@ def test_validation_error(run: Runner, sat: FakeSat, sat_args: list[str]) -> Non
     assert sat.stats()["tokens_issued"] == 0
 
 
+@pytest.mark.parametrize(
+    ("service", "complemento", "advice"),
+    [
+        ("retenciones", "nomina12", "--service cfdi"),
+        ("cfdi", "dividendos", "--service retenciones"),
+    ],
+)
+def test_validation_advice_is_for_the_command_line(
+    run: Runner, sat: FakeSat, sat_args: list[str], service: str, complemento: str, advice: str
+) -> None:
+    arguments = _emitidos("--complemento", complemento, "--service", service)
+    line = _one_line(run(*arguments, *sat_args), 4)
+    assert advice in line
+    assert "Endpoints" not in line and "ServiceType" not in line
+    unknown = _one_line(run(*_emitidos("--complemento", "zzz", "--service", service), *sat_args), 4)
+    assert "--complemento" in unknown and "sat_zeep." not in unknown
+    assert sat.stats()["tokens_issued"] == 0
+
+
 def test_sat_status_error(run: Runner, sat_args: list[str]) -> None:
     line = _one_line(run("verify", "0e4f2b2c-5b1d-4a6e-9f3a-2d1c0b9a8e7f", *sat_args), 5)
     assert "SAT answered" in line
@@ -118,6 +138,24 @@ def test_transport_error(run: Runner, fixture_dir: Path, password: str) -> None:
     assert "could not reach SAT" in line
 
 
+def test_untrusted_https_certificate_points_at_ca_bundle(
+    run: Runner, make_sat: MakeSat, fixture_dir: Path, password: str
+) -> None:
+    tls = make_sat(tls=True)
+    efirma = fixture_dir / "efirma"
+    common = [
+        "--cer",
+        efirma / "fiel.cer",
+        "--key",
+        efirma / "fiel.key",
+        "--base-url",
+        tls.base_url,
+    ]
+    line = _one_line(run("auth", *common), 7)
+    assert "certificate" in line and "--ca-bundle" in line
+    assert run("auth", *common, "--ca-bundle", tls.ca_pem).code == 0
+
+
 def test_package_transfer_error(
     run: Runner, sat: FakeSat, sat_args: list[str], fiel_package: str, tmp_path: Path
 ) -> None:
@@ -125,6 +163,17 @@ def test_package_transfer_error(
     line = _one_line(run("download", fiel_package, "--out", tmp_path / "out", *sat_args), 8)
     assert fiel_package in line
     assert not (tmp_path / "out" / f"{fiel_package}.zip").exists()
+
+
+def test_a_good_download_retires_the_damaged_copy(
+    run: Runner, sat: FakeSat, sat_args: list[str], fiel_package: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    sat.faults.add("Descargar", "truncate")
+    _one_line(run("download", fiel_package, "--out", out, *sat_args), 8)
+    assert (out / f"{fiel_package}.zip.damaged").exists()
+    assert run("download", fiel_package, "--out", out, *sat_args).code == 0
+    assert sorted(path.name for path in out.iterdir()) == [f"{fiel_package}.zip"]
 
 
 def test_errors_are_json_with_json(

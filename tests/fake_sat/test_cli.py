@@ -79,6 +79,7 @@ def test_issue_fiel_then_a_full_call(served: tuple[str, Path], tmp_path: Path) -
     assert result.stdout.split() == [str(out / name) for name in names]
     password = (out / "AAA010101AAA-password.txt").read_text().strip()
     assert password not in result.stdout + result.stderr
+    assert (out / "AAA010101AAA-password.txt").stat().st_mode & 0o777 == 0o600
     fiel = Fiel.from_files(out / "AAA010101AAA.cer", out / "AAA010101AAA.key", password)
     ca = x509.load_pem_x509_certificate((state / "ca.pem").read_bytes())
     assert verify_issued_by(fiel.certificate_der, ca)
@@ -146,6 +147,11 @@ def test_bad_arguments_give_one_clear_line(
     assert code == 2
     err = capsys.readouterr().err
     assert "'NOPE' is not an RFC" in err
+    issue = ["fake-sat", "issue-fiel", "--state-dir", str(tmp_path), "--out", str(tmp_path)]
+    code = main([*issue, "--rfc", "AXT940727FPZ"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "check digit" in err and "characters" not in err
     assert "Traceback" not in err
     code = main(["fake-sat", "serve", "--state-dir", str(tmp_path), "--host", "0.0.0.0", "--admin"])
     assert code == 2

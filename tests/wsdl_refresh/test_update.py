@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,25 @@ def test_update_twice_keeps_one_refresh_note(out_dir: Path) -> None:
         assert text.count("Refreshed by `sat-zeep wsdl update`") == 1
         assert soap_address(text.encode()) == soap_address(vendored(service)) != []
         load_offline(out_dir / service.wsdl_file)
+
+
+def test_update_with_nothing_changed_writes_nothing(
+    wsdl_server: WsdlServer, out_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wsdl_server.serve_vendored()
+    update = ["wsdl", "update", "--base-url", wsdl_server.base_url, "--wsdl-dir", str(out_dir)]
+    assert main(update) == 0
+    capsys.readouterr()
+    for service in Service:  # an old refresh, in another layout: same meaning, other bytes
+        path = out_dir / service.wsdl_file
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in out_dir.iterdir()}
+    assert main(update) == 0
+    out = capsys.readouterr().out
+    assert "nothing changed; no file was written" in out
+    after = {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in out_dir.iterdir()}
+    assert after == before
 
 
 def test_update_refuses_families_that_disagree(
