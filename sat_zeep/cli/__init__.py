@@ -13,6 +13,8 @@
     sat-zeep state rebuild --out DIR --rfc RFC|--cer FILE   (offline: from the packages)
     sat-zeep demo
     sat-zeep catalog update|add|report|changes|show|xml|export [--out DIR] [--db URL]
+    sat-zeep fleet migrate|add|run|status|import-state --db PATH|URL    (many taxpayers)
+    sat-zeep worker --db postgresql://… --out DIR                      (fleet worker)
 
 SAT OPTIONS (``options.py``): ``--cer/--key`` or ``--efirma DIR``; the password from
 ``--password-env NAME`` (default ``SAT_ZEEP_PASSWORD``), ``--password-file`` or a hidden prompt,
@@ -58,6 +60,7 @@ from .exit_codes import (
     report_error,
 )
 from .fake_sat import fake_sat
+from .fleet import fleet, worker
 from .read import read
 from .request import request
 from .state import state
@@ -82,6 +85,8 @@ cli.add_command(sync)
 cli.add_command(state)
 cli.add_command(demo)
 cli.add_command(catalog)
+cli.add_command(fleet)
+cli.add_command(worker)
 
 __all__ = ["EXIT_CODES", "cli", "main"]
 

@@ -1,4 +1,9 @@
-"""Numbered migrations: each applied once, in order, recorded in ``schema_version``."""
+"""Numbered migrations: each applied once, in order, recorded in a version table.
+
+The table is ``schema_version`` unless a caller that shares the database with another schema (the
+fleet beside the catalog, on one PostgreSQL) names its own; its queries ``schema_version`` and
+``record_migration`` read and write that table.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,18 @@ from .connector import Connector
 
 __all__ = ["migrate"]
 
-_TABLE = (
-    "CREATE TABLE IF NOT EXISTS schema_version ("
-    " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-)
 
-
-def migrate(db: Connector) -> int:
+def migrate(db: Connector, table: str = "schema_version") -> int:
     """Apply the migrations ``db`` has not seen yet; the schema version it ends on."""
+    if not table.replace("_", "").isalnum():
+        raise ValueError(f"not a table name: {table!r}")
     with db.transaction():
-        db.script(_TABLE)
         if db.backend == "postgres":  # two processes migrating at once wait for each other
-            db.script("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            db.script(f"SELECT pg_advisory_xact_lock(hashtext('{table}'))")
+        db.script(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
         current = db.one("schema_version")
         version = int(current["version"]) if current and current["version"] is not None else 0
         for number, sql in db.queries.migrations:
