@@ -63,7 +63,9 @@ class FleetScheduler:
                 if time.monotonic() >= deadline:
                     summary.unfinished = sorted({rfc for _, rfc in due} | set(running.values()))
                     break
-                pause = max(0.0, min(due[0][0] - time.monotonic(), 1.0)) if due else 1.0
+                # With every thread busy, what is due waits for a thread, not for its time.
+                room = len(running) < self.concurrency
+                pause = max(0.0, min(due[0][0] - time.monotonic(), 1.0)) if due and room else 1.0
                 if running:
                     done, _ = wait(running, timeout=pause, return_when=FIRST_COMPLETED)
                 else:
