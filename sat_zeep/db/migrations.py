@@ -12,12 +12,17 @@ _TABLE = (
 )
 
 
+#: The advisory lock migrations hold on PostgreSQL (any fixed number; "migr" in ASCII).
+_LOCK_KEY = 0x6D696772
+
+
 def migrate(db: Connector) -> int:
     """Apply the migrations ``db`` has not seen yet; the schema version it ends on."""
     with db.transaction():
-        db.script(_TABLE)
         if db.backend == "postgres":  # two processes migrating at once wait for each other
-            db.script("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            # before CREATE TABLE IF NOT EXISTS, which two sessions at once can both attempt
+            db.script(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+        db.script(_TABLE)
         current = db.one("schema_version")
         version = int(current["version"]) if current and current["version"] is not None else 0
         for number, sql in db.queries.migrations:
