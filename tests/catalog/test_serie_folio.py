@@ -41,6 +41,13 @@ def root_attributes(data: bytes) -> dict[str, str]:
          b' FolioInt="R-9"/>', (None, "R-9")),
         (b'<c:Comprobante xmlns:c="http://www.sat.gob.mx/cfd/4" Version="4.0"/>', (None, None)),
         (b"not xml", (None, None)),
+        (b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?><C Serie='x&lt;&#65;&#x42;'"
+         b' Folio="a\r\nb\tc"/>', ("x<AB", "a b c")),
+        ('<?xml version="1.0" encoding="ISO-8859-1"?><C Serie="\u00d1" Folio="1"/>'
+         .encode("latin-1"), ("\u00d1", "1")),
+        (b'<C Serie="&unknown;" Folio="2"/>', (None, None)),
+        (b'<C Serie="a & b" Folio="3"/>', (None, None)),
+        (b'<!DOCTYPE C [<!ENTITY e "boom">]><C Serie="&e;" Folio="4"/>', (None, None)),
     ],
 )  # fmt: skip
 def test_serie_folio_of_the_root(document: bytes, expected: tuple[str | None, ...]) -> None:
