@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from sat_zeep.catalog import Catalog
 from sat_zeep.fiel import Fiel
+from sat_zeep.testing.fake_sat.documents import Document
 
 from ..conftest import MakeSat
 from .conftest import CatalogTarget
@@ -29,15 +31,12 @@ def test_sums_by_month_counterpart_and_tipo_match_the_universe(
     documents: Counter[tuple[str, str, str, str]] = Counter()
     cents: Counter[tuple[str, str, str, str]] = Counter()
     for direction, listed in universe_documents(sat, fiel.rfc, JOB).items():
-        for document in listed:
-            key = (
-                direction,
-                document.fecha_emision.strftime("%Y-%m"),  # type: ignore[attr-defined]
-                document.rfc_receptor if direction == "emitidos" else document.rfc_emisor,  # type: ignore[attr-defined]
-                document.tipo_comprobante,  # type: ignore[attr-defined]
-            )
-            xml_held = not (direction == "recibidos" and document.estatus == "0")  # type: ignore[attr-defined]
-            amount = Decimal(0) if xml_held and key[3] in ZERO_TOTAL else document.total  # type: ignore[attr-defined]
+        for document in cast("list[Document]", listed):
+            counterpart = document.rfc_receptor if direction == "emitidos" else document.rfc_emisor
+            tipo = document.tipo_comprobante
+            key = (direction, document.fecha_emision.strftime("%Y-%m"), counterpart, tipo)
+            xml_held = not (direction == "recibidos" and document.estatus == "0")
+            amount = Decimal(0) if xml_held and tipo in ZERO_TOTAL else document.total
             documents[key] += 1
             cents[key] += int(amount * 100)
     got = {
@@ -50,6 +49,6 @@ def test_sums_by_month_counterpart_and_tipo_match_the_universe(
     by_month: Counter[tuple[str, str]] = Counter()
     for (direction, month, _, _), value in cents.items():
         by_month[direction, month] += value
-    for month in report.months:
-        expected = Decimal(by_month[month["direction"], month["month"]]) / 100
-        assert month["total"] == f"{expected:.2f}"
+    for row in report.months:
+        expected = Decimal(by_month[row["direction"], row["month"]]) / 100
+        assert row["total"] == f"{expected:.2f}"
