@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from ..catalog import Catalog
+from ..catalog import Catalog, CatalogFeeder, IndexResult
 from ..client import MEXICO_TIME
 from ..codes import TipoSolicitud
 from ..endpoints import ServiceType
@@ -92,25 +92,31 @@ def run_sync(
         bound_calls(client.transport, options["max_wait"])  # a trickling SAT cannot hold the run
         index = options.get("catalog", True)
         engine_options = {name: value for name, value in options.items() if name != "catalog"}
+        # Each package is indexed as it lands; ``_index`` then adds what earlier runs left out.
+        feeder = CatalogFeeder(lambda: Catalog.for_folder(output), reporter) if index else None
         try:
-            engine = SyncEngine(client, output, on_event=reporter, **engine_options)
             try:
-                summary = engine.run(job)
+                engine = SyncEngine(client, output, on_event=feeder or reporter, **engine_options)
+                try:
+                    summary = engine.run(job)
+                finally:
+                    engine.close()
             finally:
-                engine.close()
+                fed = feeder.close() if feeder is not None else None
         except sqlite3.Error as error:  # the state's disk failed under a running sync
             raise sync_state.failure(error, output / FILE_NAME) from None
         if index and summary.packages.get("downloaded"):
-            _index(output, reporter, label)
+            _index(output, reporter, label, fed)
     report(summary, output, reporter, label)
     return summary
 
 
-def _index(output: Path, reporter: Reporter, label: str) -> None:
+def _index(output: Path, reporter: Reporter, label: str, fed: IndexResult | None = None) -> None:
     """Add the packages the sync filed to the folder's catalog (``sat-zeep catalog report``).
 
-    The packages are safe on disk whatever happens here: a catalog that cannot be written is a
-    warning, and ``sat-zeep catalog update`` indexes them later.
+    ``fed``: what was indexed as the packages landed. The packages are safe on disk whatever
+    happens here: a catalog that cannot be written is a warning, and ``sat-zeep catalog
+    update`` indexes them later.
     """
     try:
         with Catalog.for_folder(output) as catalog:
@@ -121,8 +127,9 @@ def _index(output: Path, reporter: Reporter, label: str) -> None:
             f"run 'sat-zeep catalog update --out {output}'"
         )
         return
-    if result.indexed:
-        reporter.echo(f"{label}catalog: {plural(len(result.indexed), 'package')} indexed")
+    indexed = len(result.indexed) + (len(fed.indexed) if fed is not None else 0)
+    if indexed:
+        reporter.echo(f"{label}catalog: {plural(indexed, 'package')} indexed")
 
 
 def report(summary: SyncSummary, output: Path, reporter: Reporter, label: str = "") -> None:
