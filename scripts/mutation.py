@@ -27,7 +27,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_request_signature_forms.py",
     ],
     "sat_zeep/security_header.py": ["tests/test_security_header.py"],
-    "sat_zeep/testing/fake_sat/authentication.py": ["tests/fake_sat/test_server_security.py"],
+    "sat_zeep/testing/fake_sat/authentication.py": ["tests/fake_sat/test_autentica_rules.py"],
     # token handling and redaction
     "sat_zeep/cli/redact.py": ["tests/cli/test_secrets.py"],
     "sat_zeep/client.py": ["tests/test_client.py"],
