@@ -33,7 +33,7 @@ MODULES: dict[str, list[str]] = {
     "sat_zeep/fiel.py": ["tests/test_fiel.py"],
     "sat_zeep/testing/fake_sat/authentication.py": ["tests/fake_sat/test_autentica_rules.py"],
     # token handling and redaction
-    "sat_zeep/cli/redact.py": ["tests/cli/test_secrets.py"],
+    "sat_zeep/cli/redact.py": ["tests/cli/test_secrets.py", "tests/cli/test_redaction.py"],
     "sat_zeep/cli/tokens.py": ["tests/cli/test_token_file.py"],
     "sat_zeep/plugins.py": ["tests/test_client.py", "tests/test_golden_envelopes.py"],
     "sat_zeep/client.py": ["tests/test_client.py"],
