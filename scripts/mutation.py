@@ -42,7 +42,10 @@ MODULES: dict[str, list[str]] = {
     "sat_zeep/zipcheck.py": ["tests/test_zipcheck.py"],
     "sat_zeep/zipwalk.py": ["tests/test_zipcheck.py"],
     "sat_zeep/download.py": ["tests/test_download_decode.py"],
-    "sat_zeep/packages/zipsafe.py": ["tests/packages/test_zipsafe.py"],
+    "sat_zeep/packages/zipsafe.py": [
+        "tests/packages/test_zipsafe.py",
+        "tests/packages/test_zipsafe_limits.py",
+    ],
     # the sync: downloads, store, engine (run after the rewrite has landed)
     "sat_zeep/sync/downloads.py": [
         "tests/sync/test_sync.py",
