@@ -8,6 +8,7 @@ rule a client broke, so each reason is asserted exactly.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -371,3 +372,50 @@ def test_a_signed_timestamp_is_refused_as_a_replay_until_it_expires(
         assert caught.value.reason == "the signed Timestamp was already used (replay)"
     # Once expired beyond the skew the Timestamp fails on its own; the cache lets it go.
     cache.check(signer, forgotten)
+
+
+def test_sats_limits_are_five_minutes_of_skew_and_of_window(
+    fiel: Fiel, test_ca: TestCertificateAuthority
+) -> None:
+    """WCF's defaults, the ones SAT runs with (CONTRACT.md §2.1), in plain minutes."""
+    five = timedelta(minutes=5)
+    assert check(envelope(fiel, created=NOW + five), test_ca)
+    assert reason(envelope(fiel, created=NOW + five + MS), test_ca) == (
+        "the Timestamp is in the future"
+    )
+    assert reason(envelope(fiel, window=five + MS), test_ca) == (
+        "the Timestamp's window is longer than 5 minutes"
+    )
+
+
+def test_a_certificate_is_usable_up_to_its_last_moment(
+    fiel: Fiel, test_ca: TestCertificateAuthority
+) -> None:
+    last = fiel.not_valid_after
+    root = envelope(fiel, created=last - timedelta(minutes=1))
+    signer = verify_autentica(root, now=last, trust_anchors=[test_ca.certificate])
+    assert signer.serial_number == fiel.serial_number
+    with pytest.raises(AuthenticationRejected, match="expired or not yet valid"):
+        verify_autentica(root, now=last + MS, trust_anchors=[test_ca.certificate])
+
+
+def test_a_token_certificate_with_stray_characters_is_refused(
+    fiel: Fiel, test_ca: TestCertificateAuthority
+) -> None:
+    """Lenient base64 would drop the ``*`` and find the certificate; SAT's decoder refuses it."""
+
+    def stray(root: etree._Element) -> None:
+        token = find(root, TOKEN)
+        text = token.text or ""
+        token.text = text[:40] + "*" + text[40:]
+
+    assert reason(envelope(fiel, tamper=stray), test_ca) == (
+        "the BinarySecurityToken holds no certificate"
+    )
+
+
+def test_the_signer_found_cannot_be_altered(fiel: Fiel, test_ca: TestCertificateAuthority) -> None:
+    """The replay cache keys on what the check found; nobody may change it afterwards."""
+    signer = check(envelope(fiel), test_ca)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        signer.signature_value = "forged"  # type: ignore[misc]
