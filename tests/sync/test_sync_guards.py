@@ -47,8 +47,8 @@ def test_a_package_is_never_downloaded_a_third_time(
 ) -> None:
     """SAT serves a package twice; every transfer fails here, so the sync stops at two.
 
-    (The guard for a package left ``downloading`` by a kill after its second attempt is not
-    reached here: see the report of issue 12.)
+    (The guards for a package left ``downloading`` by a kill after its second attempt are not
+    reached here: tests/sync/test_third_download.py kills a sync there.)
     """
     sat = make_sat(faults=FaultPlan(rate=1.0, kinds=("http500",), operations=("Descargar",)))
     first = sync(sat, fiel, tmp_path / "out")
