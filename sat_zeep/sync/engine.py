@@ -19,7 +19,9 @@ Rules it keeps, whatever happens:
 - A package whose two downloads were used without a whole copy (or that expired, with
   ``rerequest_expired``) has its period asked for again as a new request, one second wider;
   once that one's packages are in, the old request's packages are kept as ``.superseded``.
-- 5003 (too many documents) halves the period and asks again; 5004 means nothing to download.
+- 5003 (too many documents) halves the period and asks again; 5004 means nothing to download;
+  5002 (the period used up) and 5005 (a duplicate of a request we do not hold) ask for a
+  period one second wider.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ from .store import OPEN_REQUESTS, RequestRow, SyncStore
 #: How many times one period is asked for again after losing its packages, at most.
 MAX_ASKED_AGAIN = 2
 _AGAIN = "|again"
+#: Solicitud answers that a period one second wider avoids (5002 used up, 5005 duplicate).
+_SHIFT_CODES = (CodEstatus.SOLICITUDES_AGOTADAS, CodEstatus.SOLICITUD_DUPLICADA)
+#: How many seconds wider a period may be asked for before a 5002/5005 is final.
+MAX_SHIFTS = 3
 
 
 class SyncEngine:
@@ -318,6 +324,19 @@ class SyncEngine:
             # A definite "not registered": the same request may be sent again.
             self._for_now(row, f"SAT: {result.mensaje}", status="planned", variant=variant)
             self.emit(SyncEvent("retrying", _subject(row), f"SAT: {result.mensaje}"))
+        elif result.cod_estatus in _SHIFT_CODES:
+            # This exact period is used up (5002) or held by a request we do not know (5005):
+            # a period one second wider is a new request for SAT.
+            self.health.ok()
+            reason = f"SAT answered {int(result.cod_estatus)} {result.mensaje}"
+            if variant >= MAX_SHIFTS:
+                self.store.update_request(row.key, self._now(), codigo=int(result.cod_estatus))
+                self._fail(row, f"SAT refused the request: {reason} (also {variant} s wider)")
+                return
+            self.store.update_request(
+                row.key, self._now(), status="planned", variant=variant + 1, error=reason
+            )
+            self.emit(SyncEvent("retrying", _subject(row), f"{reason}: asking one second wider"))
         else:
             self.health.ok()
             self.store.update_request(row.key, self._now(), codigo=int(result.cod_estatus))
