@@ -33,6 +33,7 @@ from .metadata_rows import (
     CfdiMetadata,
     MetadataRow,
     RetencionesMetadata,
+    RowValueError,
     is_cfdi_header,
     normalize,
     row_builder,
@@ -274,12 +275,20 @@ def _typed(
             source=package.source,
             entry=table.name,
         ) from None
+    uuid_at = [normalize(column) for column in table.header].index("uuid")
     entry = PackageEntry(table.name, 0, 0, False)
-    uuid = [normalize(column) for column in table.header].index("uuid")
-    for number, fields in enumerate(table.rows, start=1):
-        tercero = terceros.get(fields[uuid].strip().upper()) if terceros else None
+    # map calls the builder from C; a row that does not parse raises out of it, is reported,
+    # and the same map goes on with the next row.
+    made = map(build, table.rows, itertools.repeat(terceros))
+    number = 0  # data rows taken from the table so far
+    while True:
         try:
-            yield build(fields, tercero)
-        except (ValueError, ArithmeticError) as error:
-            where = f"data row {number} (UUID {fields[uuid]!r})"
-            _report(package, entry, where, f"a value does not parse ({error})", strict)
+            for row in made:
+                number += 1
+                yield row
+            return
+        except RowValueError as error:
+            number += 1
+            uuid = error.fields[uuid_at]
+            where = f"data row {number} (UUID {uuid!r})"
+            _report(package, entry, where, f"a value does not parse ({error.reason})", strict)
