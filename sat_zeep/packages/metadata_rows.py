@@ -302,7 +302,10 @@ class _SatOrderCfdi:
                 raise ValueError(f"{monto!r} is not an amount")
             self.monto = amount
             self.efecto_comprobante = efecto.strip()
-            self.estatus = _ESTATUS[estatus] if estatus in _ESTATUS else _estatus(estatus)
+            try:
+                self.estatus = _ESTATUS[estatus]
+            except KeyError:
+                self.estatus = _estatus(estatus)
             self.fecha_cancelacion = _fromisoformat(cancel) if cancel else None
         except (ValueError, ArithmeticError) as error:
             raise RowValueError(fields, error) from None
