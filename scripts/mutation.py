@@ -22,18 +22,44 @@ TARGET = 0.90
 #: Module -> the test files that guard it (mutmut runs only these for each of its mutants).
 MODULES: dict[str, list[str]] = {
     # signing and the request verifier
-    "sat_zeep/request_signature.py": ["tests/test_request_signature.py"],
-    "sat_zeep/security_header.py": ["tests/test_security_header.py"],
-    "sat_zeep/testing/fake_sat/authentication.py": ["tests/fake_sat/test_server_security.py"],
+    "sat_zeep/request_signature.py": [
+        "tests/test_request_signature.py",
+        "tests/test_request_signature_forms.py",
+    ],
+    "sat_zeep/security_header.py": [
+        "tests/test_security_header.py",
+        "tests/fake_sat/test_autentica_rules.py",
+    ],
+    "sat_zeep/fiel.py": ["tests/test_fiel.py"],
+    "sat_zeep/testing/fake_sat/authentication.py": ["tests/fake_sat/test_autentica_rules.py"],
     # token handling and redaction
-    "sat_zeep/cli/redact.py": ["tests/cli/test_secrets.py"],
+    "sat_zeep/cli/redact.py": ["tests/cli/test_secrets.py", "tests/cli/test_redaction.py"],
+    "sat_zeep/cli/tokens.py": ["tests/cli/test_token_file.py"],
+    "sat_zeep/plugins.py": ["tests/test_client.py", "tests/test_golden_envelopes.py"],
     "sat_zeep/client.py": ["tests/test_client.py"],
     # packages: the ZIP directory, the download's ZIP check, the safe ZIP reader
-    "sat_zeep/zipdirectory.py": ["tests/test_zipdirectory.py"],
+    "sat_zeep/zipdirectory.py": [
+        "tests/test_zipdirectory_records.py",
+        # not test_many_entries (70,000 entries, seconds per mutant): the records test writes
+        # its ZIP64 end records by hand
+        "tests/test_zipdirectory.py::test_the_listing_is_zipfiles",
+        "tests/test_zipdirectory.py::test_a_listing_that_differs_in_one_field_is_not_the_same",
+        "tests/test_zipdirectory.py::test_damage_is_a_bad_zip",
+        "tests/test_zipdirectory.py::test_sizes_only_in_a_zip64_extra_are_left_to_zipfile",
+    ],
     "sat_zeep/zipcheck.py": ["tests/test_zipcheck.py"],
-    "sat_zeep/packages/zipsafe.py": ["tests/packages/test_zipsafe.py"],
+    "sat_zeep/zipwalk.py": ["tests/test_zipcheck.py"],
+    "sat_zeep/download.py": ["tests/test_download_decode.py"],
+    "sat_zeep/packages/zipsafe.py": [
+        "tests/packages/test_zipsafe.py",
+        "tests/packages/test_zipsafe_limits.py",
+    ],
     # the sync: downloads, store, engine (run after the rewrite has landed)
-    "sat_zeep/sync/downloads.py": ["tests/sync/test_sync.py"],
+    "sat_zeep/sync/downloads.py": [
+        "tests/sync/test_sync.py",
+        "tests/sync/test_sync_guards.py",
+        "tests/sync/test_third_download.py",
+    ],
     "sat_zeep/sync/store.py": ["tests/sync/test_sync.py"],
     "sat_zeep/sync/engine.py": ["tests/sync/test_sync.py", "tests/cli/test_sync_cli.py"],
 }
@@ -110,9 +136,8 @@ def mutate(module: str, tests: list[str], known: list[dict[str, str]]) -> bool:
             return False
         statuses = _statuses(workdir)
         total = len(statuses)
-        survivors = [
-            m for m, status in statuses.items() if status in ("bad_survived", "ok_suspicious")
-        ]
+        # ok_suspicious is mutmut's "killed, but the tests took long": a kill on a loaded machine.
+        survivors = [m for m, status in statuses.items() if status == "bad_survived"]
         timeouts = [m for m, status in statuses.items() if status == "bad_timeout"]
         untested = [m for m, status in statuses.items() if status == "untested"]
         if untested:

@@ -179,9 +179,11 @@ def test_a_reference_with_two_c14n_transforms_is_malformed(fiel: Fiel) -> None:
     transforms = signature.find(f"{DS}SignedInfo/{DS}Reference/{DS}Transforms")
     assert transforms is not None
     etree.SubElement(transforms, f"{DS}Transform", Algorithm=transforms[0].get("Algorithm", ""))
-    with pytest.raises(SignatureError, match="at most one c14n Transform") as caught:
+    with pytest.raises(SignatureError) as caught:
         verify_request(operation)
-    assert caught.value.reason == "malformed"
+    assert str(caught.value) == (
+        "request signature rejected (malformed): the Reference may hold at most one c14n Transform"
+    )
 
 
 def test_a_certificate_without_an_rsa_key_is_refused(fiel: Fiel) -> None:
@@ -203,9 +205,11 @@ def test_a_certificate_without_an_rsa_key_is_refused(fiel: Fiel) -> None:
     node = signature.find(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")
     assert node is not None
     node.text = base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()
-    with pytest.raises(SignatureError, match="does not hold an RSA key") as caught:
+    with pytest.raises(SignatureError) as caught:
         verify_request(operation)
-    assert caught.value.reason == "certificate"
+    assert str(caught.value) == (
+        "request signature rejected (certificate): the certificate does not hold an RSA key"
+    )
 
 
 def test_a_signature_value_with_non_base64_characters_is_malformed(fiel: Fiel) -> None:
@@ -215,9 +219,11 @@ def test_a_signature_value_with_non_base64_characters_is_malformed(fiel: Fiel) -
     node = signature.find(f"{DS}SignatureValue")
     assert node is not None and node.text
     node.text = node.text[:10] + "*" + node.text[10:]
-    with pytest.raises(SignatureError, match="SignatureValue is not base64") as caught:
+    with pytest.raises(SignatureError) as caught:
         verify_request(operation)
-    assert caught.value.reason == "malformed"
+    assert (
+        str(caught.value) == "request signature rejected (malformed): SignatureValue is not base64"
+    )
 
 
 def wrapped(text: str) -> str:

@@ -15,17 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from ..db import Connector, connect, is_url, migrate
-from ..packages import PackageError, iter_cfdi, iter_metadata, open_package
+from ..packages import CfdiDocument, PackageError, iter_cfdi, iter_metadata, open_package
 from ..sync.crashpoints import crashpoint
 from ..zipcheck import check_zip_file, file_sha256
 from .errors import CatalogError
 from .layout import filed_packages, place_of
 from .reasons import MISSING_REASONS, reason_missing
+from .serie_folio import serie_folio
 from .sync_state import RequestState, read_requests
 
 __all__ = ["CATALOG_FILE", "Catalog", "IndexResult", "Report"]
 
 CATALOG_FILE = ".sat-zeep-catalog.sqlite3"
+#: What this code reads from a package; a package read by an older version is read again.
+#: 2: Serie and Folio from the XML.
+INDEX_VERSION = 2
 _BATCH = 5_000
 
 
@@ -100,7 +104,11 @@ class Catalog:
         if not is_url(target):
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         db = connect(target, package="sat_zeep.catalog")
-        migrate(db)
+        try:
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
         return cls(db, clock)
 
     @classmethod
@@ -128,16 +136,27 @@ class Catalog:
             self._add(place.path, result)
         return result
 
-    def add_package(self, path: Path, taxpayer: str | None = None) -> IndexResult:
-        """Index one package (a no-op when a package with its SHA-256 is indexed already)."""
+    def index_package(self, path: Path, taxpayer: str | None = None) -> IndexResult:
+        """Index one package, e.g. as a sync files it; safe to call per package, at any time.
+
+        Idempotent: a package indexed already (same SHA-256) changes nothing, also when two
+        processes index it at once (the package's row is claimed first, in the same
+        transaction as its documents). A package that fails its check is not indexed
+        (``result.failed``). ``taxpayer`` is needed only outside a sync's output folder.
+        """
         result = IndexResult()
         self._add(Path(path), result, taxpayer)
         return result
 
+    def add_package(self, path: Path, taxpayer: str | None = None) -> IndexResult:
+        """Index one package (a no-op when a package with its SHA-256 is indexed already)."""
+        return self.index_package(path, taxpayer)
+
     def _add(self, path: Path, result: IndexResult, taxpayer: str | None = None) -> None:
         try:
             # A package indexed before passed its check then: hashing it is enough to know it.
-            if self.db.one("package", sha256=file_sha256(path)) is not None:
+            known = self.db.one("package", sha256=file_sha256(path))
+            if known is not None and int(known["index_version"]) >= INDEX_VERSION:
                 result.unchanged.append(path)
                 return
             sha256 = check_zip_file(path)
@@ -156,21 +175,30 @@ class Catalog:
         context = _Context(sha256, seen, direction, taxpayer.upper() if taxpayer else None)
         try:
             with self.db.transaction():
-                if kind == "metadata":
-                    count = self._index_metadata(path, context)
-                else:
-                    count = self._index_xml(path, context)
-                self.db.execute(
-                    "insert_package",
+                claimed = self.db.execute(
+                    "claim_package",
                     sha256=sha256,
                     path=str(path.resolve()),
                     size=path.stat().st_size,
                     kind=kind,
                     service=service,
                     direction=direction,
-                    taxpayer_rfc=context.first_taxpayer,
-                    documents=count,
+                    taxpayer_rfc=None,
                     indexed_at=seen,
+                    index_version=INDEX_VERSION,
+                )
+                if not claimed:  # another process indexed it meanwhile
+                    result.unchanged.append(path)
+                    return
+                if kind == "metadata":
+                    count = self._index_metadata(path, context)
+                else:
+                    count = self._index_xml(path, context)
+                self.db.execute(
+                    "finish_package",
+                    sha256=sha256,
+                    documents=count,
+                    taxpayer_rfc=context.first_taxpayer,
                 )
         except PackageError as error:
             result.failed[path] = f"{path.name}: {error}"
@@ -191,7 +219,7 @@ class Catalog:
     def _index_xml(self, path: Path, context: _Context) -> int:
         count = 0
         for batch in _batches(iter_cfdi(path, strict=True)):
-            rows = [_xml_row(document.name, document.summary, context) for document in batch]
+            rows = [_xml_row(document, context) for document in batch]
             self.db.execute_many("upsert_xml", rows)
             count += len(rows)
             crashpoint("catalog-batch")
@@ -321,8 +349,10 @@ def _metadata_row(row: Any, context: _Context) -> dict[str, Any]:
     }
 
 
-def _xml_row(entry: str, summary: Any, context: _Context) -> dict[str, Any]:
+def _xml_row(document: CfdiDocument, context: _Context) -> dict[str, Any]:
+    summary = document.summary
     rfc, direction = context.owner(summary.rfc_emisor, summary.rfc_receptor)
+    serie, folio = serie_folio(document.data)
     return {
         "uuid": summary.uuid.upper(),
         "taxpayer_rfc": rfc,
@@ -340,8 +370,10 @@ def _xml_row(entry: str, summary: Any, context: _Context) -> dict[str, Any]:
         "moneda": summary.moneda,
         "tipo_de_comprobante": summary.tipo_de_comprobante,
         "complementos": " ".join(summary.complementos),
+        "serie": serie,
+        "folio": folio,
         "package": context.package,
-        "entry": entry,
+        "entry": document.name,
         "seen_at": context.seen_at,
     }
 

@@ -17,7 +17,8 @@ def migrate(db: Connector, table: str = "schema_version") -> int:
     if not table.replace("_", "").isalnum():
         raise ValueError(f"not a table name: {table!r}")
     with db.transaction():
-        if db.backend == "postgres":  # two processes migrating at once wait for each other
+        if db.backend == "postgres":  # two processes migrating at once wait for each other,
+            # before CREATE TABLE IF NOT EXISTS, which two sessions at once can both attempt
             db.script(f"SELECT pg_advisory_xact_lock(hashtext('{table}'))")
         db.script(
             f"CREATE TABLE IF NOT EXISTS {table} ("

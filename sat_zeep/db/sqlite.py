@@ -23,11 +23,15 @@ class SqliteConnector:
         self.queries = queries
         self.path = path
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # The busy timeout first: switching a new file to WAL takes a lock that another
+            # process opening it at the same moment may hold.
+            self._db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout=30000")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=30000")
         except sqlite3.Error as error:
             raise DatabaseError(f"cannot open the SQLite database {path}: {error}") from None
         self._depth = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from pathlib import Path
 
@@ -25,8 +26,8 @@ def test_migrations_apply_once_and_are_recorded(catalog_target: CatalogTarget) -
     target = catalog_target()
     db = connect(target, package="sat_zeep.catalog")
     try:
-        assert migrate(db) == 1
-        assert migrate(db) == 1  # nothing new: not applied twice
+        assert migrate(db) == 2
+        assert migrate(db) == 2  # nothing new: not applied twice
         assert db.all("packages") == []
         with pytest.raises(DatabaseError, match="no query named 'nope'"):
             db.one("nope")
@@ -34,13 +35,42 @@ def test_migrations_apply_once_and_are_recorded(catalog_target: CatalogTarget) -
             db.script("SELECT * FROM no_such_table")
         with pytest.raises(RuntimeError), db.transaction():  # rolled back
             db.execute(
-                "insert_package", sha256="x", path="p", size=1, kind="metadata", service="cfdi",
-                direction=None, taxpayer_rfc=None, documents=0, indexed_at="2026-01-01T00:00:00",
+                "claim_package", sha256="x", path="p", size=1, kind="metadata", service="cfdi",
+                direction=None, taxpayer_rfc=None, indexed_at="2026-01-01T00:00:00",
+                index_version=2,
             )  # fmt: skip
             raise RuntimeError
         assert db.one("package", sha256="x") is None
     finally:
         db.close()
+
+
+def test_processes_migrating_a_new_catalog_at_once_wait_for_each_other(
+    catalog_target: CatalogTarget,
+) -> None:
+    def migrate_at_once(target: str, sessions: int) -> list[int | BaseException]:
+        start = threading.Barrier(sessions)
+        outcomes: list[int | BaseException] = []
+
+        def open_and_migrate() -> None:
+            db = connect(target, package="sat_zeep.catalog")
+            try:
+                start.wait()
+                outcomes.append(migrate(db))
+            except BaseException as error:
+                outcomes.append(error)
+            finally:
+                db.close()
+
+        threads = [threading.Thread(target=open_and_migrate) for _ in range(sessions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return outcomes
+
+    for _ in range(4):
+        assert migrate_at_once(catalog_target(), 4) == [2, 2, 2, 2]
 
 
 def test_a_bad_target_is_one_clear_error(tmp_path: Path) -> None:
@@ -57,6 +87,7 @@ def test_the_wheel_ships_the_sql(tmp_path: Path) -> None:
     assert "sat_zeep/catalog/sql/queries.sql" in names
     for backend in ("sqlite", "postgres"):
         assert f"sat_zeep/catalog/sql/migrations/{backend}/0001_initial.sql" in names
+        assert f"sat_zeep/catalog/sql/migrations/{backend}/0002_serie_folio.sql" in names
 
 
 def test_postgres_gets_the_same_statements_with_psycopg_parameters() -> None:
@@ -65,7 +96,7 @@ def test_postgres_gets_the_same_statements_with_psycopg_parameters() -> None:
     assert sqlite.statements.keys() == postgres.statements.keys()
     for name, statement in sqlite.statements.items():
         assert postgres[name] == to_pyformat(statement)
-    assert "%(sha256)s" in postgres["insert_package"]
+    assert "%(sha256)s" in postgres["claim_package"]
 
 
 def test_a_cast_and_a_literal_percent_survive_the_parameter_translation() -> None:

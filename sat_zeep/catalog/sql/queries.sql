@@ -11,12 +11,22 @@ INSERT INTO schema_version (version) VALUES (:version);
 -- name: package
 SELECT * FROM packages WHERE sha256 = :sha256;
 
--- name: insert_package
+-- name: claim_package
+-- The package's row, written first: an index that another process has already written (or is
+-- writing: PostgreSQL waits for it) changes nothing (0 rows); one an older version read is
+-- claimed again to be read once more.
 INSERT INTO packages (sha256, path, size, kind, service, direction, taxpayer_rfc, documents,
-                      indexed_at)
-VALUES (:sha256, :path, :size, :kind, :service, :direction, :taxpayer_rfc, :documents,
-        :indexed_at)
-ON CONFLICT (sha256) DO NOTHING;
+                      indexed_at, index_version)
+VALUES (:sha256, :path, :size, :kind, :service, :direction, :taxpayer_rfc, 0, :indexed_at,
+        :index_version)
+ON CONFLICT (sha256) DO UPDATE SET
+    path = excluded.path,
+    indexed_at = excluded.indexed_at,
+    index_version = excluded.index_version
+WHERE packages.index_version < excluded.index_version;
+
+-- name: finish_package
+UPDATE packages SET documents = :documents, taxpayer_rfc = :taxpayer_rfc WHERE sha256 = :sha256;
 
 -- name: packages
 SELECT * FROM packages ORDER BY indexed_at, path;
@@ -61,11 +71,11 @@ ON CONFLICT (uuid, taxpayer_rfc) DO UPDATE SET
 INSERT INTO documents (uuid, taxpayer_rfc, direction, service, rfc_emisor, nombre_emisor,
                        rfc_receptor, nombre_receptor, fecha_emision, version, fecha_timbrado,
                        subtotal_cents, total_cents, moneda, tipo_de_comprobante, complementos,
-                       xml_package, xml_entry, first_seen, last_seen)
+                       serie, folio, xml_package, xml_entry, first_seen, last_seen)
 VALUES (:uuid, :taxpayer_rfc, :direction, :service, :rfc_emisor, :nombre_emisor,
         :rfc_receptor, :nombre_receptor, :fecha_emision, :version, :fecha_timbrado,
         :subtotal_cents, :total_cents, :moneda, :tipo_de_comprobante, :complementos,
-        :package, :entry, :seen_at, :seen_at)
+        :serie, :folio, :package, :entry, :seen_at, :seen_at)
 ON CONFLICT (uuid, taxpayer_rfc) DO UPDATE SET
     rfc_emisor = coalesce(documents.rfc_emisor, excluded.rfc_emisor),
     nombre_emisor = coalesce(documents.nombre_emisor, excluded.nombre_emisor),
@@ -79,6 +89,8 @@ ON CONFLICT (uuid, taxpayer_rfc) DO UPDATE SET
     moneda = excluded.moneda,
     tipo_de_comprobante = excluded.tipo_de_comprobante,
     complementos = excluded.complementos,
+    serie = excluded.serie,
+    folio = excluded.folio,
     xml_package = excluded.xml_package,
     xml_entry = excluded.xml_entry,
     last_seen = excluded.last_seen;

@@ -1,0 +1,303 @@
+"""The safe ZIP reader at each limit, and ZIPs whose headers lie (written byte by byte here).
+
+Each limit is tried at the value it allows and one past it, so an off-by-one either way fails a
+test; the hand-written ZIPs give the local header a name, an extra field or sizes that differ
+from the central directory, which ``zipfile`` itself would never write.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from sat_zeep.packages import (
+    CompressionBombError,
+    CorruptPackageError,
+    EntryTooLargeError,
+    PackageContentError,
+    TooManyEntriesError,
+    UnsafeEntryNameError,
+    ZipLimits,
+    open_package,
+)
+from sat_zeep.packages.errors import REDOWNLOAD_HINT
+from sat_zeep.packages.zipsafe import check_entry_name, source_name
+
+from .conftest import make_zip
+
+
+def raw_zip(
+    name: bytes,
+    data: bytes,
+    *,
+    deflate: bool = True,
+    local_name: bytes | None = None,
+    local_extra: bytes = b"",
+    central_extra: bytes = b"",
+    declared_size: int | None = None,
+    crc: int | None = None,
+    flags: int = 0,
+    magic: bytes = b"PK\x03\x04",
+) -> bytes:
+    """A one-entry ZIP whose local header and central directory say what they are told."""
+    packed = zlib.compress(data, 9)[2:-4] if deflate else data
+    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    crc = zlib.crc32(data) if crc is None else crc
+    size = len(data) if declared_size is None else declared_size
+    local_name = name if local_name is None else local_name
+    local = struct.pack(
+        "<4sHHHHHIIIHH", magic, 20, flags, method, 0, 0x21, crc, len(packed), size,
+        len(local_name), len(local_extra),
+    )  # fmt: skip
+    central = struct.pack(
+        "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, method, 0, 0x21, crc, len(packed),
+        size, len(name), len(central_extra), 0, 0, 0, 0, 0,
+    )  # fmt: skip
+    body = local + local_name + local_extra + packed
+    directory = central + name + central_extra
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), len(body), 0)
+    return body + directory + end
+
+
+def check(source: bytes | Path, limits: ZipLimits | None = None) -> None:
+    with open_package(source, limits=limits):
+        pass
+
+
+def read(data: bytes, name: str = "a.xml") -> bytes:
+    with open_package(data) as package:
+        return package.read(name)
+
+
+def corrupt(data: bytes, name: str = "a.xml") -> str:
+    with pytest.raises(CorruptPackageError) as caught:
+        read(data, name)
+    assert caught.value.entry == name
+    message = str(caught.value)
+    assert message.startswith(f"entry {name!r} of <bytes> is damaged (")
+    assert message.endswith(f"). {REDOWNLOAD_HINT}")
+    return message
+
+
+DOCUMENT = b"<cfdi:Comprobante>" + b"x" * 3000 + b"</cfdi:Comprobante>"
+
+
+# -- limits ------------------------------------------------------------------------------------
+
+
+def test_max_entries_is_allowed_and_one_more_is_refused() -> None:
+    data = make_zip({f"{index}.xml": b"<a/>" for index in range(10)})
+    with open_package(data, limits=ZipLimits(max_entries=10)) as package:
+        assert len(package.entries()) == 10
+    with pytest.raises(TooManyEntriesError) as caught:
+        check(data, ZipLimits(max_entries=9))
+    assert str(caught.value).startswith("<bytes>: 10 entries, over the 9 limit.")
+
+
+def test_max_entry_size_is_allowed_and_one_byte_more_is_refused() -> None:
+    data = make_zip({"a.xml": DOCUMENT})
+    with open_package(data, limits=ZipLimits(max_entry_size=len(DOCUMENT))) as package:
+        assert package.read("a.xml") == DOCUMENT
+    with pytest.raises(EntryTooLargeError) as caught:
+        check(data, ZipLimits(max_entry_size=len(DOCUMENT) - 1))
+    assert caught.value.entry == "a.xml"
+    assert str(caught.value).startswith(
+        f"<bytes>: entry 'a.xml' declares {len(DOCUMENT):,} bytes uncompressed, over the "
+        f"{len(DOCUMENT) - 1:,}-byte cap."
+    )
+
+
+def _ratio(data: bytes) -> tuple[int, float]:
+    with open_package(data, limits=ZipLimits(max_ratio=1e12)) as package:
+        (entry,) = package.entries()
+    return entry.size, entry.size / entry.compressed_size
+
+
+def test_the_ratio_limit_is_allowed_and_just_over_it_is_refused() -> None:
+    data = make_zip({"bomb.xml": b"\0" * (2 << 20)})
+    size, ratio = _ratio(data)
+    assert ratio > 200  # a real bomb-like entry
+    with open_package(data, limits=ZipLimits(max_ratio=ratio)) as package:
+        assert package.entries()[0].size == size
+    with pytest.raises(CompressionBombError) as caught:
+        check(data, ZipLimits(max_ratio=ratio * 0.999))
+    assert caught.value.entry == "bomb.xml"
+    assert "this looks like a ZIP bomb" in str(caught.value)
+    assert f"inflates {ratio:,.0f}:1" in str(caught.value)
+
+
+def test_the_ratio_applies_only_above_the_threshold() -> None:
+    data = make_zip({"bomb.xml": b"\0" * (2 << 20)})
+    size, _ = _ratio(data)
+    with open_package(data, limits=ZipLimits(ratio_threshold=size)) as package:
+        assert package.entries()[0].size == size  # not over the threshold: any ratio
+    with pytest.raises(CompressionBombError):
+        check(data, ZipLimits(ratio_threshold=size - 1))
+
+
+def test_the_default_limits_are_the_documented_ones() -> None:
+    """256 MiB per entry, 200:1 above 1 MiB, two million entries (README, ZipLimits)."""
+    assert ZipLimits() == ZipLimits(
+        max_entry_size=256 << 20, max_ratio=200.0, ratio_threshold=1 << 20, max_entries=2_000_000
+    )
+
+
+# -- headers that lie --------------------------------------------------------------------------
+
+
+def test_a_well_formed_hand_written_zip_reads_stored_and_deflated() -> None:
+    assert read(raw_zip(b"a.xml", DOCUMENT)) == DOCUMENT
+    assert read(raw_zip(b"a.xml", DOCUMENT, deflate=False)) == DOCUMENT
+
+
+def test_a_local_header_naming_another_file_is_refused() -> None:
+    """A ZIP whose local header says ``b.xml`` where the directory says ``a.xml`` is two files
+    to two readers: refused."""
+    message = corrupt(raw_zip(b"a.xml", DOCUMENT, local_name=b"b.xml"))
+    assert "file name in directory 'a.xml' and header differ" in message
+
+
+def test_a_local_header_with_a_different_extra_field_is_read_at_its_own_offset() -> None:
+    extra = struct.pack("<HH", 0xCAFE, 4) + b"1234"
+    assert read(raw_zip(b"a.xml", DOCUMENT, local_extra=extra)) == DOCUMENT
+    assert read(raw_zip(b"a.xml", DOCUMENT, central_extra=extra)) == DOCUMENT
+    assert read(raw_zip(b"a.xml", DOCUMENT, deflate=False, local_extra=extra)) == DOCUMENT
+
+
+def test_a_local_header_without_its_signature_is_refused() -> None:
+    message = corrupt(raw_zip(b"a.xml", DOCUMENT, magic=b"PK\x07\x08"))
+    assert "bad magic number for file header" in message
+
+
+def test_an_entry_larger_than_declared_is_not_inflated_past_its_size() -> None:
+    message = corrupt(raw_zip(b"a.xml", DOCUMENT, declared_size=100))
+    assert "Bad CRC-32 for file 'a.xml'" in message
+
+
+def test_an_entry_smaller_than_declared_is_refused() -> None:
+    message = corrupt(raw_zip(b"a.xml", DOCUMENT, declared_size=len(DOCUMENT) + 1))
+    assert f"the entry holds {len(DOCUMENT):,} bytes, not the declared {len(DOCUMENT) + 1:,}" in (
+        message
+    )
+
+
+def test_a_wrong_crc_is_refused_stored_or_deflated() -> None:
+    for deflate in (True, False):
+        message = corrupt(raw_zip(b"a.xml", DOCUMENT, deflate=deflate, crc=zlib.crc32(b"x")))
+        assert "Bad CRC-32 for file 'a.xml'" in message
+
+
+def test_truncated_entry_data_is_refused() -> None:
+    whole = raw_zip(b"a.xml", DOCUMENT, deflate=False)
+    start = 30 + len(b"a.xml")
+    cut = whole[: start + 10]
+    directory = whole[start + len(DOCUMENT) :]
+    # The directory still claims the whole entry; only 10 of its bytes are there.
+    data = cut + directory.replace(
+        struct.pack("<I", start + len(DOCUMENT)), struct.pack("<I", start + 10)
+    )
+    message = corrupt(data)
+    assert "truncated" in message
+
+
+def test_names_are_read_as_utf8_when_flagged_and_cp437_otherwise() -> None:
+    utf8 = "factura-ñ.xml"
+    assert read(raw_zip(utf8.encode(), DOCUMENT, flags=0x800), utf8) == DOCUMENT
+    cp437 = "factura-é.xml"
+    assert read(raw_zip(cp437.encode("cp437"), DOCUMENT), cp437) == DOCUMENT
+
+
+def test_other_compression_methods_are_read_through_zipfile() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("a.xml", DOCUMENT)
+    assert read(buffer.getvalue()) == DOCUMENT
+
+
+def test_an_unknown_entry_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        read(make_zip({"a.xml": DOCUMENT}), "b.xml")
+
+
+def test_a_damaged_entry_fails_when_streamed_or_extracted(tmp_path: Path) -> None:
+    data = raw_zip(b"a.xml", DOCUMENT, local_name=b"b.xml")
+    with open_package(data) as package:
+        with pytest.raises(CorruptPackageError) as opened:
+            package.open("a.xml")
+        with pytest.raises(CorruptPackageError) as extracted:
+            package.extract_all(tmp_path / "out")
+    assert opened.value.entry == extracted.value.entry == "a.xml"
+    crc = raw_zip(b"a.xml", DOCUMENT, crc=1)
+    with open_package(crc) as package, pytest.raises(CorruptPackageError, match="Bad CRC-32"):
+        package.extract_all(tmp_path / "crc")
+
+
+def test_an_encrypted_entry_names_itself() -> None:
+    with pytest.raises(PackageContentError) as caught:
+        read(raw_zip(b"a.xml", DOCUMENT, flags=0x1))
+    assert str(caught.value) == "<bytes>: entry 'a.xml' is encrypted; SAT packages never are."
+    assert caught.value.entry == "a.xml"
+
+
+# -- names and sources ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "it is empty"),
+        ("a\x00.xml", "it contains a NUL character"),
+        ("dir\\a.xml", "it contains a backslash (a Windows path separator)"),
+        ("/a.xml", "it is an absolute path"),
+        ("C:a.xml", "it starts with a drive letter"),
+        ("dir/../../a.xml", "it contains a '..' component"),
+        ("..", "it contains a '..' component"),
+    ],
+)
+def test_each_unsafe_name_says_why(name: str, problem: str) -> None:
+    assert check_entry_name(name) == problem
+
+
+@pytest.mark.parametrize("name", ["a.xml", "dir/", "dir/a.xml", ".hidden", "a..b.xml", "ñ.xml"])
+def test_safe_names_pass(name: str) -> None:
+    assert check_entry_name(name) is None
+
+
+def test_an_unsafe_name_is_refused_with_advice() -> None:
+    with pytest.raises(UnsafeEntryNameError) as caught:
+        read(raw_zip(b"../a.xml", DOCUMENT), "../a.xml")
+    assert str(caught.value) == (
+        "<bytes>: refused entry '../a.xml' because it contains a '..' component. A SAT package "
+        "only holds plain file names; do not extract this ZIP."
+    )
+
+
+def test_sources_are_named_in_messages(tmp_path: Path) -> None:
+    path = tmp_path / "p.zip"
+    assert source_name(path) == str(path) and source_name(str(path)) == str(path)
+    assert source_name(b"PK") == "<bytes>"
+    assert source_name(io.BytesIO(b"PK")) == "<stream>"
+    path.write_bytes(b"")
+    with path.open("rb") as handle:
+        assert source_name(handle) == str(path)
+
+
+def test_unreadable_packages_say_how_big_they_were(tmp_path: Path) -> None:
+    with pytest.raises(CorruptPackageError) as empty:
+        check(b"")
+    assert str(empty.value).startswith("<bytes> is damaged: empty: ")
+    with pytest.raises(CorruptPackageError) as junk:
+        check(b"x" * 1234)
+    assert str(junk.value).startswith("<bytes> is damaged: not a readable ZIP (1,234 bytes): ")
+    assert str(junk.value).endswith(REDOWNLOAD_HINT)
+    missing = tmp_path / "missing.zip"
+    with pytest.raises(PackageContentError) as absent:
+        check(missing)
+    assert (
+        str(absent.value) == f"{missing}: no such file; check the path of the downloaded package."
+    )
