@@ -247,8 +247,8 @@ class _SatOrderCfdi:
     """Builds a ``CfdiMetadata`` from a row of exactly SAT's 12 columns in SAT's order.
 
     ``CfdiMetadata`` is frozen, so its own ``__init__`` sets each of its 15 fields through
-    ``object.__setattr__`` (about 5 times the cost of the conversions). This class has the same
-    slots, so it sets them with plain assignments, then becomes a ``CfdiMetadata`` (an
+    ``object.__setattr__`` (about 5 times as slow as plain slot stores, by hand). This class has
+    the same slots, so it sets them with plain assignments, then becomes a ``CfdiMetadata`` (an
     assignment of ``__class__``, allowed between classes of one layout): the result is an
     ordinary, frozen ``CfdiMetadata``. Calling the class is the builder.
     """
