@@ -7,8 +7,11 @@ The sync sleeps ``RetryPolicy.delay`` before asking SAT again (doubling, capped,
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import timedelta
+
+import pytest
 
 from sat_zeep.errors import SatHTTPError, SatTransportError
 from sat_zeep.sync.retry import FAILING, UNREACHABLE, RetryPolicy, RunHealth, reached_sat
@@ -62,13 +65,21 @@ def test_only_a_call_that_was_never_sent_did_not_reach_sat() -> None:
     assert reached_sat(SatHTTPError("HTTP 500", status_code=500))
 
 
+def test_a_policy_is_fixed_once_made() -> None:
+    policy = RetryPolicy()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.per_run = 10  # type: ignore[misc]
+
+
 def test_a_run_with_one_answer_is_no_outage() -> None:
     health = RunHealth()
+    assert health.last_error == "" and health.answered == 0
     health.failed(SatTransportError("refused", reached=False))
     health.failed("SAT said 5000 no")
     health.ok()
+    health.ok()
     assert health.outage() is None
-    assert health.answered == 1
+    assert health.answered == 2
 
 
 def test_a_run_that_never_reached_sat_is_unreachable() -> None:
