@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -196,3 +197,55 @@ def test_verbose_logging_adds_one_filtered_handler_and_restores_the_levels() -> 
         assert handler.formatter is not None
         assert handler.formatter._fmt == "%(levelname)s %(name)s: %(message)s"
     assert (package.level, zeep.level, package.handlers) == before
+
+
+def test_an_empty_secret_element_is_logged_as_zero_chars() -> None:
+    assert redact_xml(b"<a><SignatureValue/></a>") == (
+        "<a><SignatureValue>[REDACTED] (0 chars)</SignatureValue></a>"
+    )
+
+
+def test_text_that_is_not_xml_is_logged_as_is_around_the_redaction() -> None:
+    assert redact_xml(b"<a><Paquete>UEsDBBQ</Paquete><b>cut sh") == (
+        "<a><Paquete>[REDACTED]</Paquete><b>cut sh"
+    )
+
+
+def test_bytes_that_are_not_utf8_are_logged_with_replacement_characters() -> None:
+    assert redact_xml(b"<a>\xff\xfe<Paquete>UEsD</Paquete>") == (
+        "<a>\ufffd\ufffd<Paquete>[REDACTED]</Paquete>"
+    )
+
+
+def test_an_answer_with_a_package_over_ten_megabytes_is_still_parsed() -> None:
+    """libxml2 refuses text nodes over 10,000,000 bytes unless told a huge tree is expected."""
+    size = 11 * 1024 * 1024
+    logged = redact_xml(b"<a><Paquete>" + b"U" * size + b"</Paquete></a>")
+    assert logged == f"<a><Paquete>[REDACTED] ({size} chars)</Paquete></a>"
+
+
+def test_entities_in_an_answer_are_logged_as_written_not_expanded() -> None:
+    answer = b'<!DOCTYPE a [<!ENTITY t "expanded">]><a><Mensaje>&t;</Mensaje></a>'
+    assert redact_xml(answer) == "<a><Mensaje>&t;</Mensaje></a>"
+
+
+def test_a_dtd_named_by_an_answer_is_never_read(tmp_path: Path) -> None:
+    """The log of an answer does not depend on (nor open) a file the answer points to."""
+    dtd = tmp_path / "named.dtd"
+    dtd.write_text("<!ELEMENT unfinished", encoding="utf-8")
+    answer = f'<!DOCTYPE a SYSTEM "{dtd}"><a><Paquete>UEsD</Paquete></a>'.encode()
+    assert redact_xml(answer) == "<a><Paquete>[REDACTED] (4 chars)</Paquete></a>"
+
+
+def test_verbose_logging_restores_each_logger_to_its_own_level() -> None:
+    package, zeep = logging.getLogger("sat_zeep"), logging.getLogger("zeep")
+    saved = package.level, zeep.level
+    package.setLevel(logging.WARNING)
+    zeep.setLevel(logging.ERROR)
+    try:
+        with verbose_logging(True):
+            assert (package.level, zeep.level) == (logging.DEBUG, logging.INFO)
+        assert (package.level, zeep.level) == (logging.WARNING, logging.ERROR)
+    finally:
+        package.setLevel(saved[0])
+        zeep.setLevel(saved[1])
