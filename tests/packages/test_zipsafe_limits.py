@@ -28,7 +28,7 @@ from sat_zeep.packages import (
     zipsafe,
 )
 from sat_zeep.packages.errors import REDOWNLOAD_HINT
-from sat_zeep.packages.zipsafe import check_entry_name, source_name
+from sat_zeep.packages.zipsafe import check_entry_name, is_macos_leftover, source_name
 
 from .conftest import make_zip
 
@@ -294,6 +294,20 @@ def test_each_unsafe_name_says_why(name: str, problem: str) -> None:
 @pytest.mark.parametrize("name", ["a.xml", "dir/", "dir/a.xml", ".hidden", "a..b.xml", "ñ.xml"])
 def test_safe_names_pass(name: str) -> None:
     assert check_entry_name(name) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["__MACOSX/", "__MACOSX/._A.xml", "__MACOSX/dir/A.xml", "._A.xml", "dir/._A.xml"]
+)
+def test_what_macos_adds_when_re_zipping_is_a_leftover(name: str) -> None:
+    assert is_macos_leftover(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["A.xml", "_A.xml", ".A.xml", "dir/__MACOSX", "MACOSX/A.xml", "._dir/A.xml", "a._b.xml"]
+)
+def test_a_sat_entry_is_not_a_macos_leftover(name: str) -> None:
+    assert not is_macos_leftover(name)
 
 
 def test_an_unsafe_name_is_refused_with_advice() -> None:
