@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,6 +24,7 @@ from sat_zeep.packages import (
     PackageContentError,
     TooManyEntriesError,
     UnsafeEntryNameError,
+    ZipLayoutError,
     ZipLimits,
     open_package,
     zipsafe,
@@ -98,7 +100,10 @@ def test_max_entries_is_allowed_and_one_more_is_refused() -> None:
         assert len(package.entries()) == 10
     with pytest.raises(TooManyEntriesError) as caught:
         check(data, ZipLimits(max_entries=9))
-    assert str(caught.value).startswith("<bytes>: 10 entries, over the 9 limit.")
+    assert str(caught.value) == (
+        "<bytes>: 10 entries, over the 9 limit. If you trust this package, pass "
+        "limits=ZipLimits(max_entries=...)."
+    )
 
 
 def test_max_entry_size_is_allowed_and_one_byte_more_is_refused() -> None:
@@ -108,9 +113,10 @@ def test_max_entry_size_is_allowed_and_one_byte_more_is_refused() -> None:
     with pytest.raises(EntryTooLargeError) as caught:
         check(data, ZipLimits(max_entry_size=len(DOCUMENT) - 1))
     assert caught.value.entry == "a.xml"
-    assert str(caught.value).startswith(
+    assert str(caught.value) == (
         f"<bytes>: entry 'a.xml' declares {len(DOCUMENT):,} bytes uncompressed, over the "
-        f"{len(DOCUMENT) - 1:,}-byte cap."
+        f"{len(DOCUMENT) - 1:,}-byte cap. If you trust this package, pass "
+        "limits=ZipLimits(max_entry_size=...)."
     )
 
 
@@ -129,8 +135,26 @@ def test_the_ratio_limit_is_allowed_and_just_over_it_is_refused() -> None:
     with pytest.raises(CompressionBombError) as caught:
         check(data, ZipLimits(max_ratio=ratio * 0.999))
     assert caught.value.entry == "bomb.xml"
-    assert "this looks like a ZIP bomb" in str(caught.value)
-    assert f"inflates {ratio:,.0f}:1" in str(caught.value)
+    (entry,) = _infos(data)
+    assert str(caught.value) == (
+        f"<bytes>: entry 'bomb.xml' inflates {ratio:,.0f}:1 ({entry.compress_size:,} -> "
+        f"{size:,} bytes), over the {ratio * 0.999:,.0f}:1 limit: this looks like a ZIP bomb. "
+        "If you trust this package, pass limits=ZipLimits(max_ratio=...)."
+    )
+
+
+def _infos(data: bytes) -> list[zipfile.ZipInfo]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.infolist()
+
+
+def test_an_entry_that_claims_megabytes_from_no_bytes_is_a_bomb() -> None:
+    data = raw_zip(b"a.xml", b"", deflate=False, declared_size=2 << 20)
+    with pytest.raises(CompressionBombError) as caught:
+        check(data)
+    assert str(caught.value).startswith(
+        "<bytes>: entry 'a.xml' inflates 2,097,152:1 (0 -> 2,097,152 bytes), over the 200:1 limit"
+    )
 
 
 def test_the_ratio_applies_only_above_the_threshold() -> None:
@@ -308,6 +332,22 @@ def test_what_macos_adds_when_re_zipping_is_a_leftover(name: str) -> None:
 )
 def test_a_sat_entry_is_not_a_macos_leftover(name: str) -> None:
     assert not is_macos_leftover(name)
+
+
+def test_a_name_listed_twice_is_refused_with_advice() -> None:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate it is told to write
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("a.xml", b"<a/>")
+            archive.writestr("a.xml", b"<b/>")
+    with pytest.raises(ZipLayoutError) as caught:
+        check(buffer.getvalue())
+    assert str(caught.value) == (
+        "<bytes>: refused: the ZIP lists entry 'a.xml' twice (which copy would be read depends "
+        "on the reader; SAT never writes this). Do not extract this ZIP; download the package "
+        "again."
+    )
 
 
 def test_an_unsafe_name_is_refused_with_advice() -> None:
