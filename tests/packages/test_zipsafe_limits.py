@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tempfile
 import warnings
 import zipfile
 import zlib
@@ -74,17 +75,38 @@ def check(source: bytes | Path, limits: ZipLimits | None = None) -> None:
 
 
 def read(data: bytes, name: str = "a.xml") -> bytes:
+    """The entry as ``read`` gives it, after checking ``read_each`` on the file gives the same."""
     with open_package(data) as package:
-        return package.read(name)
+        whole = package.read(name)
+    assert from_disk(data, name) == whole
+    return whole
+
+
+def from_disk(data: bytes, name: str) -> bytes | str:
+    """``read_each`` (the memory-mapped reader of files on disk): the entry, or why it is damaged
+    (with ``<bytes>`` for the file's path, so it reads as ``read``'s message)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "package.zip"
+        path.write_bytes(data)
+        with open_package(path) as package:
+            (entry,) = [e for e in package.entries() if e.name == name]
+            try:
+                (whole,) = package.read_each([entry])
+            except CorruptPackageError as error:
+                assert error.entry == name
+                return str(error).replace(str(path), "<bytes>")
+    return whole
 
 
 def corrupt(data: bytes, name: str = "a.xml") -> str:
+    """Why ``read`` refuses the entry, after checking ``read_each`` refuses it alike."""
     with pytest.raises(CorruptPackageError) as caught:
         read(data, name)
     assert caught.value.entry == name
     message = str(caught.value)
     assert message.startswith(f"entry {name!r} of <bytes> is damaged (")
     assert message.endswith(f"). {REDOWNLOAD_HINT}")
+    assert from_disk(data, name) == message
     return message
 
 
