@@ -17,6 +17,7 @@ from sat_zeep.security_header import build_security_header, format_timestamp, ne
 CREATED = datetime(2026, 1, 15, 17, 0, tzinfo=timezone.utc)
 TOKEN_ID = "uuid-5a7d1c2e-0f3b-4e6a-9c8d-112233445566-1"
 DS = f"{{{DSIG}}}"
+OASIS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401"
 
 
 def header(fiel: Fiel) -> etree._Element:
@@ -59,8 +60,9 @@ def xmlsec1_verify(
 def test_times_are_utc_with_milliseconds() -> None:
     moment = datetime(2026, 1, 15, 11, 0, 0, 123456, tzinfo=timezone(timedelta(hours=-6)))
     assert format_timestamp(moment) == "2026-01-15T17:00:00.123Z"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as naive:
         format_timestamp(datetime(2026, 1, 15))
+    assert str(naive.value) == "WS-Security times must be timezone-aware"
 
 
 def test_token_ids_are_fresh_and_wcf_shaped() -> None:
@@ -73,6 +75,8 @@ def test_header_shape_uses_sats_prefixes(fiel: Fiel) -> None:
     security = header(fiel)
     assert security.tag == f"{{{WSSE}}}Security" and security.prefix == "o"
     assert security.get(f"{{{SOAP_ENV}}}mustUnderstand") == "1"
+    assert security.nsmap == {"s": SOAP_ENV, "o": WSSE, "u": WSU}
+    assert b' s:mustUnderstand="1"' in etree.tostring(security)
     timestamp, token, signature = list(security)
     assert timestamp.prefix == "u" and timestamp.get(f"{{{WSU}}}Id") == "_0"
     assert [child.text for child in timestamp] == [
@@ -80,6 +84,8 @@ def test_header_shape_uses_sats_prefixes(fiel: Fiel) -> None:
         "2026-01-15T17:05:00.000Z",
     ]
     assert token.get(f"{{{WSU}}}Id") == TOKEN_ID
+    assert token.get("ValueType") == f"{OASIS}-wss-x509-token-profile-1.0#X509v3"
+    assert token.get("EncodingType") == f"{OASIS}-wss-soap-message-security-1.0#Base64Binary"
     assert base64.b64decode(token.text or "") == fiel.certificate_der
     assert signature.tag == f"{DS}Signature" and signature.prefix is None
     reference = signature.find(f"{DS}SignedInfo/{DS}Reference")
