@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -250,3 +251,12 @@ def test_migrations_are_recorded_once(fleet_db: str, closing: Keep) -> None:
     again = FleetStore.open(fleet_db)
     closing(again)
     assert again.db.one("schema_version") == {"version": 1}
+
+
+def test_an_sqlite_store_in_a_new_folder_creates_the_folder(tmp_path: Path, closing: Keep) -> None:
+    target = tmp_path / "fleet" / "state" / "fleet.sqlite3"
+    store = FleetStore.open(target)
+    closing(store)
+    assert target.is_file()
+    assert store.db.one("schema_version") == {"version": 1}
+    closing(FleetStore.open(target))  # the folder now exists: opened again, not refused
