@@ -16,6 +16,7 @@
     ├── SatResponseError            a response that cannot be understood (``raw`` holds its bytes)
     ├── PackageTransferError        a package download cut short or damaged (nothing at ``destino``)
     │   └── PackageTooLargeError    a package too large to keep in memory: use ``destino``
+    ├── DestinationError            the output folder cannot take packages (unwritable, full)
     ├── SyncStateError              the sync's state in the output folder cannot be used
     │   ├── StateOwnerError         it is another taxpayer's (RFC) or service's state
     │   ├── FolderInUseError        another sync holds the folder (``pid``, ``host``, ``since``)
@@ -90,10 +91,15 @@ class SignatureError(SatError):
 
 
 class SatTransportError(SatError):
-    """The request never got an HTTP response (connection refused, reset, DNS failure…)."""
+    """The request never got an HTTP response (connection refused, reset, DNS failure…).
 
-    def __init__(self, message: str, *, url: str | None = None) -> None:
+    ``reached`` is False when nothing was sent (DNS, refused, TLS handshake, connect timeout):
+    SAT cannot have acted on the call.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, reached: bool = True) -> None:
         self.url = url
+        self.reached = reached
         super().__init__(message)
 
 
@@ -337,6 +343,17 @@ def status_error(code: int, message: str, *, operation: str = "") -> SatStatusEr
     """The most specific ``SatStatusError`` for a SAT status code."""
     cls = STATUS_ERRORS.get(code, SatStatusError)
     return cls(code, message, operation=operation)
+
+
+class DestinationError(SatError):
+    """The sync's output folder cannot be written or lacks the free space asked for.
+
+    Raised before anything is sent to SAT, so no download is spent; ``path`` is the folder.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
 
 
 class SyncStateError(SatError):

@@ -30,7 +30,7 @@ from .errors import (
     SatTransportError,
 )
 from .namespaces import WSU
-from .transport import DeadlinePassed
+from .transport import DeadlinePassed, request_may_have_reached
 
 
 @dataclass
@@ -60,17 +60,20 @@ class Port:
                 f"{operation}: SAT did not answer in time at {self.address}; it is often slow, "
                 "try again later",
                 url=self.address,
+                reached=request_may_have_reached(error),
             )
         if isinstance(error, requests.exceptions.SSLError):
             return SatCertificateError(
                 f"{operation}: the HTTPS certificate of {self.address} is not trusted "
                 f"({_ssl_reason(error)}); trust the CA that issued it",
                 url=self.address,
+                reached=request_may_have_reached(error),
             )
         return SatTransportError(
             f"{operation}: could not reach SAT at {self.address} ({type(error).__name__}: "
             f"{error}); check the network and try again",
             url=self.address,
+            reached=request_may_have_reached(error),
         )
 
     def send_streaming(self, operation: str, payload: Mapping[str, Any]) -> requests.Response:

@@ -3,7 +3,9 @@
 ``cancelled``: a cancelled received CFDI (SAT sends no XML for those). The others come from the
 sync's state: ``not_requested`` (no XML request covers its emission time), ``pending`` (requested,
 not yet downloaded), ``failed`` (the request or its package failed or expired) and
-``unexplained`` (a downloaded package covers it, yet it is not in it).
+``unexplained`` (a downloaded package covers it, yet it is not in it). A request the sync asked
+for again (``replaced``: both downloads of a package spent) is left to the request that replaced
+it, as a ``split`` one is left to its halves.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ __all__ = ["MISSING_REASONS", "reason_missing"]
 MISSING_REASONS = ("cancelled", "not_requested", "pending", "failed", "unexplained")
 
 _PENDING = {"planned", "submitting", "accepted", "unconfirmed"}
-_FAILED = {"failed", "expired"}
+_FAILED = {"failed", "expired", "exhausted"}
+#: Requests whose period other requests cover now.
+_HANDED_ON = {"split", "replaced"}
 
 
 def reason_missing(requests: list[RequestState], direction: str, issued: datetime) -> str:
@@ -27,7 +31,7 @@ def reason_missing(requests: list[RequestState], direction: str, issued: datetim
         for r in requests
         if r.direction == direction
         and r.kind == "cfdi"
-        and r.status != "split"
+        and r.status not in _HANDED_ON
         and r.start <= issued <= r.end
     ]
     if not covering:

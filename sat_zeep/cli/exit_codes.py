@@ -9,6 +9,7 @@ import click
 
 from ..errors import (
     CredentialError,
+    DestinationError,
     FolderInUseError,
     PackageTransferError,
     RequestValidationError,
@@ -46,7 +47,10 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(8, "package transfer", (PackageTransferError,), ""),
     ExitCode(9, "package read", (PackageError,), ""),
     ExitCode(
-        10, "local file", (OSError, StateWriteError), "check the path, its permissions and space"
+        10,
+        "local file",
+        (OSError, StateWriteError, DestinationError),
+        "check the path, its permissions and space",
     ),
     ExitCode(11, "still waiting for SAT", (), ""),
     ExitCode(12, "sync finished with failures", (), ""),
@@ -95,7 +99,7 @@ def describe(error: BaseException) -> str:
         (entry.advice for entry in EXIT_CODES if entry.errors and isinstance(error, entry.errors)),
         "",
     )
-    if isinstance(error, SyncStateError):
+    if isinstance(error, (SyncStateError, DestinationError)):
         advice = ""  # its message says what to do
     if isinstance(error, SatCertificateError):
         advice = "pass --ca-bundle FILE.pem with that CA (the fake SAT prints its CA's path)"

@@ -26,16 +26,18 @@ from ..errors import RequestValidationError, SatError
 from ..parameters import YEARS_AVAILABLE, earliest_start
 from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from ..sync import state as sync_state
+from ..sync.retry import RetryPolicy
 from ..sync.store import FILE_NAME
 from ..transport import bound_calls
 from .config import Taxpayer, load_config
-from .durations import parse_duration
+from .durations import parse_duration, parse_size
 from .exit_codes import Interrupted, describe, exit_code_of
 from .options import Settings, sat_client, sat_options
 from .output import plural
 from .progress import Reporter
 
 COMPLETE, PENDING, FAILED = 0, 11, 12
+SAT_FAILING, UNREACHABLE, LOCAL = 6, 7, 10
 _KINDS = {"metadata": TipoSolicitud.METADATA, "cfdi": TipoSolicitud.CFDI}
 
 #: What each exit code of ``sync`` means (``--help`` and the README show this table).
@@ -44,9 +46,11 @@ SYNC_EXIT_CODES = (
     (2, "usage: bad options or --config file (nothing was sent)"),
     (3, "the e.firma cannot be used (wrong password, expired, a CSD)"),
     (4, "invalid period (end before start, in the future, older than six years)"),
-    (10, "local file: --out unwritable, disk full (under the packages or the state)"),
-    (11, "SAT is still preparing requests: run the same command later"),
-    (12, "some parts failed (see the 'failed:' lines and 'next:')"),
+    (6, "SAT answered every call with an error (HTTP 5xx, faults): retried later, nothing lost"),
+    (7, "SAT could not be reached (network, DNS, TLS): nothing was sent, nothing spent"),
+    (10, "local: --out unwritable or below --min-free, disk full (no download is spent)"),
+    (11, "not done yet: SAT is still preparing, or parts wait for a retry; run it again later"),
+    (12, "some parts failed for good (see the 'failed:' lines and 'next:')"),
     (13, "--out holds the state of another RFC or service: use another --out"),
     (14, "--out is in use by another sync (its pid, host and start are shown)"),
     (15, "the state is missing, empty or damaged beside packages: sat-zeep state rebuild"),
@@ -140,6 +144,8 @@ def report(summary: SyncSummary, output: Path, reporter: Reporter, label: str = 
     reporter.echo(f"{label}requests: {_counts(summary.requests)}")
     reporter.echo(f"{label}packages: {_counts(summary.packages)}")
     reporter.echo(f"{label}documents: {documents}; {summary.bytes_downloaded / 1e6:.1f} MB")
+    for again in summary.asked_again:
+        reporter.echo(f"{label}asked again: {again}")
     for failure in summary.failures:
         reporter.echo(f"{label}failed: {failure}")
     reporter.echo(f"{label}next: {summary.next_step()}")
@@ -150,6 +156,13 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def exit_code(summaries: list[SyncSummary]) -> int:
+    """The code of the worst way a summary ended (see ``SYNC_EXIT_CODES``)."""
+    if any(summary.blocked for summary in summaries):
+        return LOCAL
+    if any(summary.outage == "unreachable" for summary in summaries):
+        return UNREACHABLE
+    if any(summary.outage == "failing" for summary in summaries):
+        return SAT_FAILING
     if any(summary.failures for summary in summaries):
         return FAILED
     return COMPLETE if all(summary.complete for summary in summaries) else PENDING
@@ -218,6 +231,18 @@ def overall_code(outcomes: list[_Outcome]) -> int:
     help="Stop waiting for SAT after; also bounds each call and download (at least 10m).",
 )
 @click.option("--poll", default="30s", show_default=True, help="First wait between checks.")
+@click.option(
+    "--retry-wait",
+    default="2s",
+    show_default=True,
+    help="First wait after a transient failure (doubling, with jitter, up to 5m).",
+)
+@click.option(
+    "--min-free",
+    default="512M",
+    show_default=True,
+    help="Free space to keep in --out: below it no download is started (e.g. 2G, 0).",
+)
 @click.option("--rerequest-expired", is_flag=True, help="Ask again for expired packages.")
 @click.option(
     "--no-catalog",
@@ -242,6 +267,8 @@ def sync(
     concurrency: int,
     max_wait: str,
     poll: str,
+    retry_wait: str,
+    min_free: str,
     rerequest_expired: bool,
     no_catalog: bool,
     config: Path | None,
@@ -251,6 +278,8 @@ def sync(
         "concurrency": concurrency,
         "max_wait": parse_duration(max_wait),
         "poll": PollPolicy(initial=parse_duration(poll)),
+        "retry": RetryPolicy(initial=parse_duration(retry_wait)),
+        "min_free": parse_size(min_free),
         "catalog": not no_catalog,
     }
     first, last = _day(start), _day(end)

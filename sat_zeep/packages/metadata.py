@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +33,7 @@ from .metadata_rows import (
     CfdiMetadata,
     MetadataRow,
     RetencionesMetadata,
+    RowValueError,
     is_cfdi_header,
     normalize,
     row_builder,
@@ -128,7 +129,23 @@ def iter_metadata(
             if not entry.name.lower().endswith(_TERCERO_SUFFIX):
                 table = _keyed_table(package, entry, strict)
                 if table is not None:
-                    yield from _typed(table, package, service, terceros, strict)
+                    built = _typed(table, package, service, terceros)
+                    if built is None:
+                        continue
+                    # The rows are yielded from here, not from a nested generator: one frame
+                    # less per row. A row that does not parse raises out of the map, is
+                    # reported, and the same map goes on with the next row.
+                    made, report = built
+                    number = 0  # data rows taken from the table so far
+                    while True:
+                        try:
+                            for row in made:
+                                number += 1
+                                yield row
+                            break
+                        except RowValueError as error:
+                            number += 1
+                            report(number, error, strict)
 
 
 def iter_cfdi_metadata(
@@ -260,10 +277,11 @@ def _typed(
     package: SafeZip,
     service: Service | None,
     terceros: dict[str, tuple[str, str]],
-    strict: bool,
-) -> Iterator[MetadataRow]:
+) -> tuple[Iterator[MetadataRow], Callable[[int, RowValueError, bool], None]] | None:
+    """The table's typed rows (a map calling the row builder), and how to report one that
+    does not parse; ``None`` for a table without a header."""
     if not table.header:
-        return
+        return None
     kind: Service = service or ("cfdi" if is_cfdi_header(table.header) else "retenciones")
     try:
         build = row_builder(table.header, kind)
@@ -274,12 +292,11 @@ def _typed(
             source=package.source,
             entry=table.name,
         ) from None
+    uuid_at = [normalize(column) for column in table.header].index("uuid")
     entry = PackageEntry(table.name, 0, 0, False)
-    uuid = [normalize(column) for column in table.header].index("uuid")
-    for number, fields in enumerate(table.rows, start=1):
-        tercero = terceros.get(fields[uuid].strip().upper()) if terceros else None
-        try:
-            yield build(fields, tercero)
-        except (ValueError, ArithmeticError) as error:
-            where = f"data row {number} (UUID {fields[uuid]!r})"
-            _report(package, entry, where, f"a value does not parse ({error})", strict)
+
+    def report(number: int, error: RowValueError, strict: bool) -> None:
+        where = f"data row {number} (UUID {error.fields[uuid_at]!r})"
+        _report(package, entry, where, f"a value does not parse ({error.reason})", strict)
+
+    return map(build, table.rows, itertools.repeat(terceros)), report

@@ -68,27 +68,74 @@ class SyncSummary:
     #: Bytes of every package downloaded into the folder so far.
     bytes_downloaded: int = 0
     failures: list[str] = field(default_factory=list)
+    #: Requests accepted by SAT and still being prepared.
     pending_at_sat: int = 0
+    #: Requests not yet accepted after transient failures (tried again on the next run).
+    to_retry: int = 0
+    #: Periods asked for again as new requests (a package ran out of downloads or expired).
+    asked_again: list[str] = field(default_factory=list)
+    #: ``"unreachable"`` (no call of this run reached SAT) or ``"failing"`` (SAT answered
+    #: every call with an error), else None.
+    outage: str | None = None
+    #: Why downloads stopped in this run (the folder is full or unwritable), else None.
+    blocked: str | None = None
+    #: The last transient error of this run, for the ``next:`` line.
+    last_error: str = ""
 
     @property
     def complete(self) -> bool:
         """Everything asked for is downloaded (or SAT had nothing), and nothing failed."""
-        return not self.failures and self.pending_at_sat == 0 and not self._open_packages
+        return (
+            not self.failures
+            and self.pending_at_sat == 0
+            and self.to_retry == 0
+            and not self._open_packages
+            and self.blocked is None
+        )
 
     @property
     def _open_packages(self) -> int:
         return sum(self.packages.get(status, 0) for status in ("pending", "downloading"))
 
     def next_step(self) -> str:
-        """One sentence: what to run next."""
+        """One sentence: what a rerun of the same command will do."""
         if self.complete:
             return "Everything is downloaded; run the same command later to pick up new documents."
-        if self.pending_at_sat or self._open_packages:
+        last = f" (last error: {_short(self.last_error)})" if self.last_error else ""
+        if self.blocked:
             return (
-                f"{self.pending_at_sat} request(s) are still being prepared by SAT; run the same "
-                "command later to resume (nothing will be requested twice)."
+                f"Downloads stopped: {self.blocked}; no download was used for what is left. Free "
+                "some space (or fix the folder) and run the same command again."
             )
-        return "Some parts failed (see above); fix the cause and run the same command again."
+        if self.outage == "unreachable":
+            return (
+                f"SAT could not be reached{last}; nothing was sent, so nothing was spent or left "
+                "unconfirmed. Run the same command when the network is back."
+            )
+        if self.outage == "failing":
+            return (
+                f"SAT answered every call with an error{last}; what is left will be retried "
+                "(downloads left are kept). Run the same command later."
+            )
+        if self.failures:
+            return (
+                "Some parts failed for good (see the 'failed:' lines); a rerun will not retry "
+                "them: fix the cause (--rerequest-expired asks again for expired periods)."
+            )
+        parts = []
+        if self.pending_at_sat:
+            parts.append(f"{self.pending_at_sat} request(s) are still being prepared by SAT")
+        waiting = self.to_retry + self._open_packages
+        if waiting:
+            parts.append(f"{waiting} part(s) will be tried again{last}")
+        return (
+            f"{'; '.join(parts)}; run the same command later to resume "
+            "(nothing will be requested or downloaded twice)."
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "complete": self.complete, "next": self.next_step()}
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

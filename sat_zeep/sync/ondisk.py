@@ -5,8 +5,8 @@ again from the file (about 1.5 GB/s on one core; ``benchmarks/state_check.py``).
 is missing or differs is reported, the damaged copy is kept beside it as ``.damaged``, and:
 
 - with a download left at SAT, it goes back to ``pending`` and this run downloads it again;
-- with none left, it is marked ``failed`` ("the period must be requested again"), never left
-  looking downloaded.
+- with none left, it is marked ``exhausted`` and its period is asked for again as a new
+  request, never left looking downloaded.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from pathlib import Path
 
 from ..download import free_damaged_name
 from ..zipcheck import file_sha256
-from .downloads import DOWNLOADS_PER_PACKAGE
 from .events import EventSink, SyncEvent
-from .store import PackageRow, SyncStore
+from .store import DOWNLOADS_PER_PACKAGE, PackageRow, SyncStore
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class DiskProblem:
             noun = "download" if self.downloads_left == 1 else "downloads"
             action = f"it will be downloaded again ({self.downloads_left} {noun} left)"
         else:
-            action = "no download of it is left at SAT: the period must be requested again"
+            action = "no download of it is left at SAT: its period will be asked for again"
         return f"{self.path} {self.problem}{kept}; {action}"
 
 
@@ -69,7 +68,7 @@ def check_downloaded(store: SyncStore, now: datetime, emit: EventSink) -> list[D
             package.path.replace(kept)
         left = max(0, DOWNLOADS_PER_PACKAGE - package.downloads_used)
         found = DiskProblem(package.id_paquete, package.path, problem, left, kept)
-        status = "pending" if left else "failed"
+        status = "pending" if left else "exhausted"
         store.update_package(package.id_paquete, now, status=status, error=found.message())
         kind = "retrying" if left else "failed"
         emit(SyncEvent(kind, package.id_paquete, found.message(), id_paquete=package.id_paquete))

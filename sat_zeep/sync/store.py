@@ -8,8 +8,15 @@ instant finds, on the next start, exactly what was done and what may have been d
     packages(id_paquete, request_key, status, downloads_used, path, size, sha256, error)
 
 Request statuses: planned → submitting → accepted → finished | empty | split | failed |
-expired, and ``unconfirmed`` when a Solicitud may have reached SAT without its answer reaching
-us. Package statuses: pending → downloading → downloaded | failed | expired.
+expired, ``unconfirmed`` when a Solicitud may have reached SAT without its answer reaching
+us, and ``replaced`` when its period was asked for again (a package ran out of downloads or
+expired). Package statuses: pending → downloading → downloaded | failed | expired |
+exhausted (both downloads used without a whole copy) | superseded (its period's new request
+delivered everything; the file is kept as ``.superseded``).
+
+Transient failures are remembered across runs: ``errors`` (how many), ``error`` (the last),
+``not_before`` (the earliest next try); ``attempts`` counts the Solicitudes that may have
+reached SAT for a request.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from .identity import StateOwner
 from .lock import FolderLock
 
 FILE_NAME = ".sat-zeep-sync.sqlite3"
+#: SAT's limit of downloads per package (a third is refused with 5008).
+DOWNLOADS_PER_PACKAGE = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -45,7 +54,11 @@ CREATE TABLE IF NOT EXISTS requests (
     checks INTEGER NOT NULL DEFAULT 0,
     next_check TEXT,
     error TEXT,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    not_before TEXT,
+    replaces TEXT
 );
 CREATE TABLE IF NOT EXISTS packages (
     id_paquete TEXT PRIMARY KEY,
@@ -56,10 +69,22 @@ CREATE TABLE IF NOT EXISTS packages (
     size INTEGER,
     sha256 TEXT,
     error TEXT,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    errors INTEGER NOT NULL DEFAULT 0,
+    not_before TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+#: Columns added since the first layout: (table, column, declaration), added where missing.
+_ADDED_COLUMNS = (
+    ("requests", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+    ("requests", "errors", "INTEGER NOT NULL DEFAULT 0"),
+    ("requests", "not_before", "TEXT"),
+    ("requests", "replaces", "TEXT"),
+    ("packages", "errors", "INTEGER NOT NULL DEFAULT 0"),
+    ("packages", "not_before", "TEXT"),
+)
 
 #: Requests that still need something from SAT.
 OPEN_REQUESTS = ("planned", "submitting", "unconfirmed", "accepted")
@@ -83,6 +108,10 @@ class RequestRow:
     checks: int
     next_check: datetime | None
     error: str | None
+    attempts: int = 0
+    errors: int = 0
+    not_before: datetime | None = None
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,8 @@ class PackageRow:
     size: int | None
     sha256: str | None
     error: str | None
+    errors: int = 0
+    not_before: datetime | None = None
 
 
 def _open(folder: Path, path: Path, owner: StateOwner | None) -> sqlite3.Connection:
@@ -108,6 +139,7 @@ def _open(folder: Path, path: Path, owner: StateOwner | None) -> sqlite3.Connect
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
+            _add_columns(db)
             state.check_readable(db, path)
             if owner is not None:
                 identity.claim(db, owner, str(folder))
@@ -118,6 +150,14 @@ def _open(folder: Path, path: Path, owner: StateOwner | None) -> sqlite3.Connect
     except sqlite3.Error as error:
         raise state.failure(error, path) from None
     return db
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Bring a state written by an earlier version to the current columns."""
+    for table, column, declaration in _ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _time(value: str | None) -> datetime | None:
@@ -166,7 +206,8 @@ class SyncStore:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO requests (key, direction, kind, period_start, period_end,"
-                " variant, parent, status, updated) VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)",
+                " variant, parent, replaces, status, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)",
                 (
                     row["key"],
                     row["direction"],
@@ -175,6 +216,7 @@ class SyncStore:
                     row["period_end"].isoformat(),
                     row.get("variant", 0),
                     row.get("parent"),
+                    row.get("replaces"),
                     now.isoformat(),
                 ),
             )
@@ -219,6 +261,10 @@ class SyncStore:
             checks=row["checks"],
             next_check=_time(row["next_check"]),
             error=row["error"],
+            attempts=row["attempts"],
+            errors=row["errors"],
+            not_before=_time(row["not_before"]),
+            replaces=row["replaces"],
         )
 
     # -- packages -----------------------------------------------------------------------------
@@ -250,18 +296,55 @@ class SyncStore:
                 (*columns.values(), id_paquete),
             )
 
-    def start_download(self, id_paquete: str, now: datetime) -> int:
-        """Count one more download of a package *before* it is attempted; the new count."""
+    def start_download(self, id_paquete: str, now: datetime) -> int | None:
+        """Count one more download *before* it is sent; the new count, or None when none is left.
+
+        The database enforces SAT's limit: a package with two downloads counted is not counted
+        again, and nothing may be sent for it.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "UPDATE packages SET downloads_used = downloads_used + 1, status = 'downloading',"
+                " updated = ? WHERE id_paquete = ? AND downloads_used < ? RETURNING downloads_used",
+                (now.isoformat(), id_paquete, DOWNLOADS_PER_PACKAGE),
+            ).fetchone()
+        return None if row is None else int(row["downloads_used"])
+
+    def give_back_download(
+        self, id_paquete: str, now: datetime, error: str, not_before: datetime
+    ) -> None:
+        """Undo the count of a download that never left this machine (nothing reached SAT)."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE packages SET downloads_used = downloads_used + 1, status = 'downloading',"
-                " updated = ? WHERE id_paquete = ?",
-                (now.isoformat(), id_paquete),
+                "UPDATE packages SET downloads_used = downloads_used - 1, status = 'pending',"
+                " errors = errors + 1, error = ?, not_before = ?, updated = ?"
+                " WHERE id_paquete = ? AND downloads_used > 0",
+                (error, not_before.isoformat(), now.isoformat(), id_paquete),
             )
-            row = db.execute(
-                "SELECT downloads_used FROM packages WHERE id_paquete = ?", (id_paquete,)
-            ).fetchone()
-            return int(row["downloads_used"])
+
+    def package_failed_for_now(
+        self, id_paquete: str, now: datetime, error: str, not_before: datetime
+    ) -> None:
+        """A transient failure of a package: one more error, tried again after ``not_before``."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE packages SET status = 'pending', errors = errors + 1, error = ?,"
+                " not_before = ?, updated = ? WHERE id_paquete = ?",
+                (error, not_before.isoformat(), now.isoformat(), id_paquete),
+            )
+
+    def request_failed_for_now(
+        self, key: str, now: datetime, error: str, not_before: datetime, **values: Any
+    ) -> None:
+        """A transient failure of a request: one more error, tried again after ``not_before``."""
+        columns = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+        assignments = "".join(f", {name} = ?" for name in columns)
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE requests SET errors = errors + 1, error = ?, not_before = ?, updated = ?"
+                f"{assignments} WHERE key = ?",
+                (error, not_before.isoformat(), now.isoformat(), *columns.values(), key),
+            )
 
     def packages(self, *statuses: str) -> list[PackageRow]:
         query = "SELECT * FROM packages"
@@ -279,6 +362,8 @@ class SyncStore:
                 size=row["size"],
                 sha256=row["sha256"],
                 error=row["error"],
+                errors=row["errors"],
+                not_before=_time(row["not_before"]),
             )
             for row in rows
         ]

@@ -11,6 +11,7 @@ from sat_zeep.catalog import MISSING_REASONS, Catalog
 from sat_zeep.codes import TipoSolicitud
 from sat_zeep.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
+from sat_zeep.sync.engine import MAX_ASKED_AGAIN
 from sat_zeep.testing.fake_sat.documents import Query
 from sat_zeep.testing.fake_sat.server import FakeSat
 
@@ -118,7 +119,8 @@ def test_two_syncs_a_month_apart_with_cancellations_and_failures(
     metadata, cfdi = (TipoSolicitud.METADATA,), (TipoSolicitud.CFDI,)
     assert sync(sat, fiel, second, SyncJob(date(2026, 9, 1), date(2026, 10, 31), kinds=metadata))
     assert sync(sat, fiel, second, SyncJob(date(2026, 9, 1), date(2026, 9, 30), kinds=cfdi))
-    sat.faults.add("Descargar", "corrupt", times=2)
+    # Every download of it fails: both of each package, and of each package asked for again.
+    sat.faults.add("Descargar", "corrupt", times=2 * (1 + MAX_ASKED_AGAIN))
     october_received = SyncJob(date(2026, 10, 1), date(2026, 10, 31), ("recibidos",), cfdi)
     assert not sync(sat, fiel, second, october_received).complete
     with Catalog.open(target, clock=lambda: now[0]) as catalog:

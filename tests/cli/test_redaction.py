@@ -146,6 +146,7 @@ def exchange(body: bytes | None, answer: bytes) -> requests.Response:
     ).prepare()
     response = requests.Response()
     response.request = request
+    response.url = str(request.url)
     response.status_code = 200
     response._content = answer
     return response
@@ -171,7 +172,7 @@ def test_a_streamed_answer_is_not_logged(traffic: pytest.LogCaptureFixture) -> N
     request_line, answer_line = traffic.messages
     assert request_line.endswith("\n")  # no body to show
     assert answer_line == (
-        "HTTP 200 from https://sat.example/Autenticacion.svc (streamed; body not logged)"
+        "HTTP 200 from https://sat.example/Autenticacion.svc (body read as it streams)"
     )
 
 

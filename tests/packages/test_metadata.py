@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
 from datetime import datetime
@@ -271,3 +272,56 @@ def test_a_table_with_a_bad_row_further_down_is_still_an_error() -> None:
     package = make_zip({"P_01.txt": (HEADER + "\r\n").encode() + b"U1~PE\xd1A\r\n"})
     with pytest.raises(PackageContentError, match="not UTF-8"):
         list(iter_metadata(package))
+
+
+def test_fast_typed_rows_are_ordinary_frozen_cfdi_metadata() -> None:
+    terceros = "Uuid~RfcACuentaTerceros~NombreACuentaTerceros\r\nu2~TER010101AAA~TERCERO SA\r\n"
+    package = make_zip(
+        {
+            "P_01.txt": table(row("U1"), row(" U2 ", cancel="2024-02-01 00:00:00", estatus="0")),
+            "P_01_tercero.txt": terceros.encode(),
+        }
+    )
+    first, second = iter_cfdi_metadata(package)
+    assert type(first) is CfdiMetadata and type(second) is CfdiMetadata
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.uuid = "X"  # type: ignore[misc]
+    assert second == CfdiMetadata(
+        "U2",
+        "AAA010101AAA",
+        "EMISOR",
+        "BBB010101BBB",
+        "RECEPTOR SA",
+        "SAT970701NN3",
+        datetime(2024, 1, 5, 10, 11, 12),
+        datetime(2024, 1, 5, 10, 12),
+        Decimal("1160.00"),
+        "I",
+        Estatus.CANCELADO,
+        datetime(2024, 2, 1),
+        "TER010101AAA",
+        "TERCERO SA",
+    )
+    assert (first.rfc_a_cuenta_terceros, first.extra, first.vigente) == (None, {}, True)
+    assert dataclasses.replace(first, uuid="Z").uuid == "Z"
+
+
+@pytest.mark.parametrize(
+    ("bad", "problem"),
+    [
+        (row("U2").replace("1160.00", "NaN"), "not an amount"),
+        (row("U2").replace("1160.00", "12,50"), "not an amount"),
+        (row("U2").replace("2024-01-05 10:11:12", "05/01/2024"), "isoformat"),
+    ],
+)
+def test_a_value_that_does_not_parse_skips_its_row_and_reading_goes_on(
+    bad: str, problem: str
+) -> None:
+    package = make_zip({"P_01.txt": table(row("U1"), bad, row("U3"), row("U4", estatus="9"))})
+    with pytest.warns(MalformedRowWarning) as caught:
+        assert [r.uuid for r in iter_metadata(package)] == ["U1", "U3"]
+    messages = [str(w.message) for w in caught]
+    assert "data row 2 (UUID 'U2')" in messages[0] and problem in messages[0]
+    assert "data row 4 (UUID 'U4')" in messages[1] and "Estatus" in messages[1]
+    with pytest.raises(MalformedRowError, match="data row 2"):
+        list(iter_metadata(package, strict=True))

@@ -49,6 +49,7 @@ def test_a_lost_package_with_no_download_left_is_not_hidden(
     sat = make_sat()
     out = tmp_path / "out"
     assert sync(sat, fiel, out, SMALL).complete
+    before = documents_filed(out)
     lost = sorted(out.glob("*/*/*/*/*.zip"))[0]
     with sqlite3.connect(out / FILE_NAME) as db:  # as if it had been downloaded twice
         db.execute("UPDATE packages SET downloads_used = 2 WHERE id_paquete = ?", (lost.stem,))
@@ -57,9 +58,11 @@ def test_a_lost_package_with_no_download_left_is_not_hidden(
     again = sync(sat, fiel, out, SMALL, on_event=events.append)
     (failed,) = [e for e in events if e.kind == "failed" and e.id_paquete == lost.stem]
     assert "is missing" in failed.message and "no download of it is left" in failed.message
-    assert "the period must be requested again" in failed.message
+    assert "its period will be asked for again" in failed.message
     assert sat.stats()["downloads"][lost.stem] == 1  # not asked for a third time
-    assert not again.complete or lost.exists()  # never "everything is downloaded" without it
+    assert again.complete, again  # the period was asked for again and downloaded
+    assert again.requests.get("replaced") == 1 and len(again.asked_again) == 1, again
+    assert documents_filed(out) == before
 
 
 def test_healthy_packages_are_left_alone(make_sat: MakeSat, fiel: Fiel, tmp_path: Path) -> None:

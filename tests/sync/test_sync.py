@@ -15,6 +15,7 @@ from sat_zeep.fiel import Fiel
 from sat_zeep.parameters import earliest_start
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob, SyncSummary
 from sat_zeep.sync.downloads import _checked
+from sat_zeep.sync.retry import RetryPolicy
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
@@ -34,6 +35,7 @@ def sync(
     **options: object,
 ) -> SyncSummary:
     with sat.client(fiel, job.service) as client:
+        options.setdefault("retry", RetryPolicy(initial=timedelta(0)))
         engine = SyncEngine(client, output, poll=NOW, sleep=lambda _: None, **options)  # type: ignore[arg-type]
         try:
             return engine.run(job)

@@ -13,7 +13,9 @@ from pathlib import Path
 from sat_zeep.codes import TipoSolicitud
 from sat_zeep.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob, SyncSummary
+from sat_zeep.sync.engine import MAX_ASKED_AGAIN
 from sat_zeep.sync.events import EventSink, ignore
+from sat_zeep.sync.retry import RetryPolicy
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
@@ -35,6 +37,7 @@ def sync(
             poll=PollPolicy(initial=timedelta(0), maximum=timedelta(0)),
             sleep=lambda _: None,
             on_event=on_event,
+            retry=RetryPolicy(initial=timedelta(0)),
         )
         try:
             return engine.run(job)
@@ -47,27 +50,29 @@ def test_a_package_is_never_downloaded_a_third_time(
 ) -> None:
     """SAT serves a package twice; every transfer fails here, so the sync stops at two.
 
-    (The guards for a package left ``downloading`` by a kill after its second attempt are not
-    reached here: tests/sync/test_third_download.py kills a sync there.)
+    Each time both downloads are used, the period is asked for again (a new request, a new
+    package), at most ``MAX_ASKED_AGAIN`` times; then it is a failure, and stays one. (The
+    guards for a package left ``downloading`` by a kill after its second attempt are not reached
+    here: tests/sync/test_third_download.py kills a sync there.)
     """
     sat = make_sat(faults=FaultPlan(rate=1.0, kinds=("http500",), operations=("Descargar",)))
     first = sync(sat, fiel, tmp_path / "out")
-    assert sat.stats()["calls"]["Descargar"] == 2
-    assert first.packages == {"failed": 1}, first
-    assert first.failures and not first.complete
+    packages = 1 + MAX_ASKED_AGAIN
+    assert sat.stats()["calls"]["Descargar"] == 2 * packages
+    assert sat.stats()["requests_accepted"] == packages
+    assert first.packages == {"exhausted": packages}, first
+    assert first.requests == {"replaced": MAX_ASKED_AGAIN, "finished": 1}, first
+    assert len(first.failures) == 1 and not first.complete
     again = sync(sat, fiel, tmp_path / "out")
-    assert sat.stats()["calls"]["Descargar"] == 2, "a third download was attempted"
-    assert again.packages == {"failed": 1}, again
+    assert sat.stats()["calls"]["Descargar"] == 2 * packages, "a third download was attempted"
+    assert again.packages == first.packages, again
+    assert again.failures == first.failures
 
 
 def test_an_expired_package_is_recorded_expired_not_pending(
     make_sat: MakeSat, fiel: Fiel, tmp_path: Path
 ) -> None:
-    """SAT keeps a package 72 hours; here they pass between Verifica and Descargar.
-
-    (``--rerequest-expired`` does not yet re-request such a period: only one SAT answered
-    Vencida for; see the next test and the report of issue 12.)
-    """
+    """SAT keeps a package 72 hours; here they pass between Verifica and Descargar."""
     sat = make_sat()
 
     def age_the_packages(event: SyncEvent) -> None:
@@ -81,6 +86,28 @@ def test_an_expired_package_is_recorded_expired_not_pending(
     again = sync(sat, fiel, tmp_path / "out")
     assert again.packages == {"expired": 1}, again
     assert sat.stats()["requests_accepted"] == 1, "re-requested without --rerequest-expired"
+
+
+def test_rerequest_expired_asks_again_for_a_period_whose_package_expired(
+    make_sat: MakeSat, fiel: Fiel, tmp_path: Path
+) -> None:
+    """The request ended finished, its package expired (5007): --rerequest-expired asks again.
+
+    (It used to skip it: only requests SAT answered Vencida for were asked for again.)
+    """
+    sat = make_sat()
+
+    def age_the_packages(event: SyncEvent) -> None:
+        if event.kind == "finished":
+            sat.advance(timedelta(hours=73))
+
+    sync(sat, fiel, tmp_path / "out", on_event=age_the_packages)
+    again = sync(sat, fiel, tmp_path / "out", replace(ONE, rerequest_expired=True))
+    assert sat.stats()["requests_accepted"] == 2, "the expired package's period was skipped"
+    assert again.complete, again
+    assert again.packages == {"expired": 1, "downloaded": 1}, again
+    assert again.requests == {"replaced": 1, "finished": 1}, again
+    assert len(again.asked_again) == 1 and "5007" not in again.next_step()
 
 
 def test_rerequest_expired_requests_a_period_whose_packages_expired_again(
