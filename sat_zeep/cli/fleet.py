@@ -28,6 +28,7 @@ from ..fleet.steps import StepSettings
 from ..fleet.store import FleetStore
 from ..fleet.times import utc_now
 from ..polling import PollPolicy
+from .commands import STILL_WAITING
 from .durations import parse_duration
 from .output import plural
 
@@ -171,7 +172,7 @@ def run(
     for rfc, error in sorted(summary.errors.items()):
         click.echo(f"{rfc}: {error}", err=True)
     if summary.unfinished:
-        raise click.exceptions.Exit(11)
+        raise click.exceptions.Exit(STILL_WAITING)
 
 
 @click.command()
