@@ -49,8 +49,8 @@ from _common import BENCHMARKS, ROOT, machine_note, mib, say
 from fake_sat_package_memory import month_query
 from lxml import etree
 
-from sat_zeep.inflate import FAST_INFLATE
 from sat_zeep.packages import iter_cfdi_summaries, summarize_packages
+from sat_zeep.packages.archive.inflate import FAST_INFLATE
 from sat_zeep.testing.fake_sat.documents import Document, Query
 from sat_zeep.testing.fake_sat.universe import Universe
 

@@ -89,10 +89,10 @@ def child(approach: str, spec: dict[str, Any]) -> dict[str, Any]:
     import requests
     from lxml import etree
 
-    from sat_zeep.client import SatClient
-    from sat_zeep.endpoints import Endpoints
-    from sat_zeep.fiel import Fiel
-    from sat_zeep.transport import default_transport
+    from sat_zeep.client.sat_client import SatClient
+    from sat_zeep.signing.fiel import Fiel
+    from sat_zeep.soap.endpoints import Endpoints
+    from sat_zeep.soap.transport import default_transport
 
     fiel = Fiel.from_files(spec["cer"], spec["key"], Path(spec["password"]).read_text())
     endpoints = Endpoints.from_base_url(spec["base_url"], "cfdi")
@@ -264,7 +264,7 @@ def run_child(
 
 def make_package(client: Any, shift: int) -> tuple[str, int]:
     """Request the month (start shifted by ``shift`` s), drive it to Terminada: (id, documents)."""
-    from sat_zeep.codes import EstadoComprobante, TipoSolicitud
+    from sat_zeep.client.codes import EstadoComprobante, TipoSolicitud
 
     accepted = client.solicita_descarga_emitidos(
         START + timedelta(seconds=shift),
@@ -286,10 +286,10 @@ def make_package(client: Any, shift: int) -> tuple[str, int]:
 def measure_size(size_mib: int, options: argparse.Namespace, results_table: list[str]) -> bool:
     from fake_sat_package_memory import plan
 
-    from sat_zeep.client import SatClient
-    from sat_zeep.endpoints import Endpoints
+    from sat_zeep.client.sat_client import SatClient
+    from sat_zeep.soap.endpoints import Endpoints
+    from sat_zeep.soap.transport import default_transport
     from sat_zeep.testing.fake_sat.server import load_or_create_ca
-    from sat_zeep.transport import default_transport
 
     chosen = plan(
         size_mib * 2**20, options.padding, options.seed, options.max_documents, options.shape

@@ -52,14 +52,14 @@ from _common import (
     start_server,
 )
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import EstadoComprobante, TipoSolicitud
-from sat_zeep.endpoints import Endpoints
+from sat_zeep.client.codes import EstadoComprobante, TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.soap.endpoints import Endpoints
+from sat_zeep.soap.transport import default_transport
 from sat_zeep.testing.fake_sat import responses
 from sat_zeep.testing.fake_sat.server import load_or_create_ca
 from sat_zeep.testing.fake_sat.universe import Query, Universe
 from sat_zeep.testing.mock_transport import MockTransport, SoapRequest, SoapResponse
-from sat_zeep.transport import default_transport
 
 RFC = "AAA010101AAA"
 START, END = datetime(2026, 10, 1, 0, 0, 0), datetime(2026, 10, 31, 23, 59, 59)

@@ -48,10 +48,11 @@ from _common import (
     start_server,
 )
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import EstadoComprobante, TipoSolicitud
-from sat_zeep.endpoints import Endpoints
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.codes import EstadoComprobante, TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
+from sat_zeep.soap.transport import default_transport
 from sat_zeep.testing.fake_sat import responses
 from sat_zeep.testing.fake_sat.app import Clock
 from sat_zeep.testing.fake_sat.ledger import Ledger
@@ -59,7 +60,6 @@ from sat_zeep.testing.fake_sat.ledger_store import FILE_NAME
 from sat_zeep.testing.fake_sat.server import FakeSat, load_or_create_ca
 from sat_zeep.testing.fake_sat.universe import Query, Universe
 from sat_zeep.testing.mock_transport import MockTransport, SoapRequest, SoapResponse
-from sat_zeep.transport import default_transport
 
 RFC = "AAA010101AAA"
 #: A small period (one day of the synthetic universe), so the request finishes at once.

@@ -32,11 +32,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import ROOT, machine_note, start_server
-from sat_zeep.fleet import FleetStore
-from sat_zeep.fleet.runtime import FleetRuntime, sat_endpoints
-from sat_zeep.fleet.scheduler import FleetScheduler
-from sat_zeep.fleet.steps import StepSettings
-from sat_zeep.polling import PollPolicy
+from sat_zeep.client.polling import PollPolicy
+from sat_zeep.sync.fleet import FleetStore
+from sat_zeep.sync.fleet.runtime import FleetRuntime, sat_endpoints
+from sat_zeep.sync.fleet.scheduler import FleetScheduler
+from sat_zeep.sync.fleet.steps import StepSettings
 from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.postgres import PostgresServer
 
@@ -163,7 +163,7 @@ def four_workers(base_url: str, chosen: list[Any], folder: Path, url: str) -> di
     register(url, chosen, last_month())
     command = [sys.executable, "-m", "sat_zeep.cli"]
     subprocess.run([*command, "fleet", "migrate", "--db", url], check=True, capture_output=True)
-    from sat_zeep.fleet.worker import enqueue_all, make_app
+    from sat_zeep.sync.fleet.worker import enqueue_all, make_app
 
     workers = [
         subprocess.Popen(
@@ -236,7 +236,7 @@ def peak_rss(base_url: str, count: int, folder: Path) -> None:
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from sat_zeep.fleet.runtime import FleetRuntime, sat_endpoints\n"
+        "from sat_zeep.sync.fleet.runtime import FleetRuntime, sat_endpoints\n"
         f"runtime = FleetRuntime({target!r}, Path({str(folder / 'rss-out')!r}), "
         f"endpoints_for=sat_endpoints({base_url!r}))\n"
         "def rss():\n"

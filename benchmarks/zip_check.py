@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/zip_check.py [--entries 200000] [--base64-mib 100]
 
-* ``check``: ``sat_zeep.zipcheck.check_zip_file`` on a ZIP of ``--entries`` small deflated
-  entries (the package a streamed download checks as it arrives: CRC-32 and size of every entry,
+* ``check``: ``sat_zeep.packages.archive.stream_check.check_zip_file`` on a ZIP of ``--entries``
+  small deflated entries (the package a streamed download checks as it arrives: CRC-32 and size of every entry,
   the central directory, SHA-256), against ``zipfile.ZipFile(...).testzip()`` plus a SHA-256
   pass, the way a zipfile-based check does it. Each runs in a child process, so its peak RSS
   growth (VmHWM reset before the call) is its own.
@@ -57,7 +57,7 @@ def build_zip(path: Path, entries: int) -> None:
 
 def child(approach: str, path: Path) -> dict[str, Any]:
     if approach == "check":
-        from sat_zeep.zipcheck import check_zip_file
+        from sat_zeep.packages.archive.stream_check import check_zip_file
 
         return measure(lambda: len(check_zip_file(path)))
     if approach == "testzip":

@@ -6,9 +6,21 @@ with SatClient(Fiel.from_files("FIEL.cer", "FIEL.key", password)) as client:
     client.solicita_descarga_emitidos(inicio, fin, TipoSolicitud.METADATA).raise_for_status()
 """
 
-from .client import FIEL_RFC, SatClient
-from .codes import CodEstatus, EstadoComprobante, EstadoSolicitud, TipoComprobante, TipoSolicitud
-from .endpoints import Endpoints, ServiceType
+from .client.codes import (
+    CodEstatus,
+    EstadoComprobante,
+    EstadoSolicitud,
+    TipoComprobante,
+    TipoSolicitud,
+)
+from .client.models import (
+    DescargarResult,
+    SatResult,
+    SolicitaDescargaResult,
+    Token,
+    VerificaSolicitudDescargaResult,
+)
+from .client.sat_client import FIEL_RFC, SatClient
 from .errors import (
     CancelledXmlNotAllowedError,
     CertificateRevokedOrExpiredError,
@@ -43,16 +55,10 @@ from .errors import (
     ThirdPartyNotAuthorizedError,
     UncontrolledSatError,
 )
-from .fiel import Fiel
-from .models import (
-    DescargarResult,
-    SatResult,
-    SolicitaDescargaResult,
-    Token,
-    VerificaSolicitudDescargaResult,
-)
+from .signing.fiel import Fiel
+from .soap.endpoints import Endpoints, ServiceType
+from .soap.wsdl import Service, wsdl_path
 from .testing.mock_transport import MockTransport
-from .wsdl import Service, wsdl_path
 
 __version__ = "0.1.0"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from sat_zeep.envelope import body_operation
-from sat_zeep.request_signature import verify_request
+from sat_zeep.signing.request_signature import verify_request
+from sat_zeep.soap.envelope import body_operation
 from sat_zeep.testing.mock_transport import SoapRequest, SoapResponse
 
 RESPONSES = Path(__file__).parent / "fixtures" / "responses"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.fake_sat.server import FakeSat
 from sat_zeep.testing.postgres import PostgresServer, PostgresUnavailable

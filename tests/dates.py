@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sat_zeep.client import MEXICO_TIME
+from sat_zeep.client.sat_client import MEXICO_TIME
 
 __all__ = ["month_ago", "today_in_mexico"]
 

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import requests
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import CodEstatus, EstadoSolicitud, TipoSolicitud
-from sat_zeep.endpoints import Endpoints
+from sat_zeep.client.codes import CodEstatus, EstadoSolicitud, TipoSolicitud
+from sat_zeep.client.models import Token
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import (
     CredentialError,
     NotFoundError,
@@ -22,8 +22,8 @@ from sat_zeep.errors import (
     SatTimeout,
     SatTransportError,
 )
-from sat_zeep.fiel import Fiel
-from sat_zeep.models import Token
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
 from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.mock_transport import MockTransport, SoapRequest, SoapResponse
 

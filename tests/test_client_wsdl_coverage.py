@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from sat_zeep import client as client_module
-from sat_zeep import models, parameters
-from sat_zeep.client import SatClient
-from sat_zeep.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
-from sat_zeep.wsdl import Service, load_document
-from sat_zeep.wsdl_refresh.touches import OPERATIONS
+from sat_zeep.client import models, parameters
+from sat_zeep.client import sat_client as client_module
+from sat_zeep.client.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.soap.wsdl import Service, load_document
+from sat_zeep.soap.wsdl_refresh.touches import OPERATIONS
 
 TODAY = date(2026, 1, 15)
 RFC = "AXT940727FP8"
@@ -153,8 +153,10 @@ def test_every_wsdl_operation_has_a_client_method() -> None:
         for binding in load_document(service).bindings.values()
         for name in binding._operations
     }
-    assert in_wsdls == set(OPERATIONS), "update sat_zeep/wsdl_refresh/touches.py and the client"
+    assert in_wsdls == set(OPERATIONS), (
+        "update sat_zeep/soap/wsdl_refresh/touches.py and the client"
+    )
     for name, use in OPERATIONS.items():
         method = use.method.removeprefix("SatClient.")
         assert callable(getattr(SatClient, method, None)), f"SatClient lacks {method} for {name}"
-        assert f'"{name}"' in source, f"sat_zeep/client.py never calls {name}"
+        assert f'"{name}"' in source, f"sat_zeep/client/sat_client.py never calls {name}"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sat_zeep.codes import (
+from sat_zeep.client.codes import (
     CodEstatus,
     EstadoComprobante,
     EstadoSolicitud,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sat_zeep.download import FileSink, _decode, find_paquete, save_package
 from sat_zeep.errors import SatResponseError
+from sat_zeep.packages.download import FileSink, _decode, find_paquete, save_package
 
 
 def test_whole_groups_decode_and_the_rest_is_carried() -> None:

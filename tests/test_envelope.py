@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from sat_zeep.envelope import body_operation, exc_c14n, header, normalize_envelope
-from sat_zeep.namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV
+from sat_zeep.signing.namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV
+from sat_zeep.signing.request_signature import exc_c14n
+from sat_zeep.soap.envelope import body_operation, header, normalize_envelope
 
 ZEEP_STYLE = (
     f'<soap-env:Envelope xmlns:soap-env="{SOAP_ENV}" xmlns:des="{DESCARGA_MASIVA}">'

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from lxml import etree
 
-from sat_zeep._xmlsec import load_xmlsec
 from sat_zeep.errors import CredentialError
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing._xmlsec import load_xmlsec
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.certificates import IssuedCredential, TestCertificateAuthority
 
 RFC = "SZP200101AB1"

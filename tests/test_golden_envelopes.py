@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
-from sat_zeep.envelope import body_operation
-from sat_zeep.fiel import Fiel
-from sat_zeep.request_signature import verify_request
+from sat_zeep.client.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.request_signature import verify_request
+from sat_zeep.soap.envelope import body_operation
 from sat_zeep.testing.mock_transport import MockTransport
 
 from .canned_sat import CannedSat

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from sat_zeep import inflate
-from sat_zeep.packages import CorruptPackageError, iter_cfdi, zipsafe
+from sat_zeep.packages import CorruptPackageError, iter_cfdi
+from sat_zeep.packages.archive import inflate
+from sat_zeep.packages.archive import safe_reader as zipsafe
 
 from .packages.conftest import make_zip
 from .packages.test_cfdi import CFDI33

@@ -10,7 +10,14 @@ import pytest
 from lxml import etree
 from pydantic import ValidationError
 
-from sat_zeep.codes import CodEstatus, EstadoSolicitud
+from sat_zeep.client.codes import CodEstatus, EstadoSolicitud
+from sat_zeep.client.models import (
+    DescargarResult,
+    SatResult,
+    SolicitaDescargaResult,
+    Token,
+    VerificaSolicitudDescargaResult,
+)
 from sat_zeep.errors import (
     STATUS_ERRORS,
     DownloadLimitError,
@@ -21,13 +28,6 @@ from sat_zeep.errors import (
     SatInternalError,
     SatStatusError,
     ThirdPartyNotAuthorizedError,
-)
-from sat_zeep.models import (
-    DescargarResult,
-    SatResult,
-    SolicitaDescargaResult,
-    Token,
-    VerificaSolicitudDescargaResult,
 )
 
 RESPONSES = Path(__file__).parent / "fixtures" / "responses"

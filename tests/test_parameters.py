@@ -5,16 +5,16 @@ from typing import Any
 
 import pytest
 
-from sat_zeep import parameters
-from sat_zeep.catalogs import (
+from sat_zeep.client import parameters
+from sat_zeep.client.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from sat_zeep.client.complementos import (
     COMPLEMENTOS_CFDI,
     COMPLEMENTOS_CFDI_V15,
     COMPLEMENTOS_RETENCIONES,
     complementos,
 )
-from sat_zeep.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
-from sat_zeep.endpoints import ServiceType
 from sat_zeep.errors import RequestValidationError
+from sat_zeep.soap.endpoints import ServiceType
 
 TODAY = date(2026, 1, 15)
 RFC = "AXT940727FP8"

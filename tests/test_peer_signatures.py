@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from sat_zeep.envelope import body_operation
 from sat_zeep.errors import SignatureError
-from sat_zeep.request_signature import verify_request
+from sat_zeep.signing.request_signature import verify_request
+from sat_zeep.soap.envelope import body_operation
 
 PEERS = Path(__file__).parent / "fixtures" / "peers"
 ACCEPTED = sorted(path for path in PEERS.glob("*.xml") if "reused" not in path.name)

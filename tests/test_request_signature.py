@@ -13,9 +13,9 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from sat_zeep.errors import SignatureError
-from sat_zeep.fiel import Fiel
-from sat_zeep.namespaces import C14N, DESCARGA_MASIVA, DSIG, ENVELOPED_SIGNATURE
-from sat_zeep.request_signature import sign_request, verify_request
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.namespaces import C14N, DESCARGA_MASIVA, DSIG, ENVELOPED_SIGNATURE
+from sat_zeep.signing.request_signature import sign_request, verify_request
 
 from .independent import recompute
 

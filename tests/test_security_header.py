@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from sat_zeep.fiel import Fiel
-from sat_zeep.namespaces import DSIG, SOAP_ENV, WSSE, WSU
-from sat_zeep.security_header import build_security_header, format_timestamp, new_token_id
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.namespaces import DSIG, SOAP_ENV, WSSE, WSU
+from sat_zeep.signing.security_header import build_security_header, format_timestamp, new_token_id
 
 CREATED = datetime(2026, 1, 15, 17, 0, tzinfo=timezone.utc)
 TOKEN_ID = "uuid-5a7d1c2e-0f3b-4e6a-9c8d-112233445566-1"

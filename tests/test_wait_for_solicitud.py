@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-import sat_zeep.client
+import sat_zeep.client.sat_client
 from sat_zeep import TipoSolicitud
-from sat_zeep.fiel import Fiel
-from sat_zeep.polling import PollPolicy
+from sat_zeep.client.polling import PollPolicy
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing import LedgerConfig
 
 from .conftest import MakeSat
@@ -41,7 +41,7 @@ def test_it_gives_back_the_pending_answer_when_the_wait_runs_out(
 ) -> None:
     sat = make_sat(config=LedgerConfig(verifications_until_ready=100))
     clock = _PausedClock()
-    monkeypatch.setattr(sat_zeep.client, "time", clock)
+    monkeypatch.setattr(sat_zeep.client.sat_client, "time", clock)
     with sat.client(fiel) as client:
         solicitud = client.solicita_descarga_emitidos(
             date(2025, 5, 1), date(2025, 5, 31), TipoSolicitud.METADATA

@@ -17,7 +17,7 @@ import zeep
 import zeep.helpers
 from lxml import etree
 
-from sat_zeep.wsdl import Service, load_document, wsdl_path, zeep_settings
+from sat_zeep.soap.wsdl import Service, load_document, wsdl_path, zeep_settings
 
 # zeep ships py.typed but leaves most functions unannotated: call them through Any so that
 # ``mypy --strict`` accepts the calls.

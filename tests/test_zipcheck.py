@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.zipcheck import ZipStreamCheck, check_zip_file
+from sat_zeep.packages.archive.stream_check import ZipStreamCheck, check_zip_file
 
 
 def make_zip(streamed: bool = False) -> bytes:
@@ -176,7 +176,7 @@ def test_a_failing_thread_neither_hangs_the_download_nor_passes(
     def broken(self: object, piece: memoryview, last: bool) -> None:
         raise MemoryError("no room to inflate")
 
-    monkeypatch.setattr("sat_zeep.zipwalk.Entry.check", broken)
+    monkeypatch.setattr("sat_zeep.packages.archive.walk.Entry.check", broken)
     with pytest.raises(MemoryError, match="no room"):
         check(make_zip(), tmp_path / "p.zip", chunk=64)  # far more batches than the backlog
 

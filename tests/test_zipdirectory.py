@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.zipdirectory import Listing, UnsupportedDirectory, read_listing
+from sat_zeep.packages.archive.directory import Listing, UnsupportedDirectory, read_listing
 
 
 def write_zip(path: Path, entries: int, *, comment: bytes = b"", prefix: bytes = b"") -> bytes:

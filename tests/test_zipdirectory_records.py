@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.zipdirectory import Listing, UnsupportedDirectory, read_listing
+from sat_zeep.packages.archive.directory import Listing, UnsupportedDirectory, read_listing
 
 END = struct.Struct("<4s4H2LH")
 END64 = struct.Struct("<4sQ2H2L4Q")

@@ -14,10 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..db import Connector, connect, is_url, migrate
 from ..packages import CfdiDocument, PackageError, iter_cfdi, iter_metadata, open_package
+from ..packages.archive.stream_check import check_zip_file, file_sha256
 from ..sync.crashpoints import crashpoint
-from ..zipcheck import check_zip_file, file_sha256
+from ..sync.db import Connector, connect, is_url, migrate
 from .errors import CatalogError
 from .layout import filed_packages, place_of
 from .reasons import MISSING_REASONS, reason_missing

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..packages.archive.stream_check import file_sha256
 from ..sync import PollPolicy
-from ..zipcheck import file_sha256
 from .durations import parse_duration
 from .options import Settings, sat_client, sat_options
 from .output import emit, plural

@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from ..endpoints import ServiceType
+from ..soap.endpoints import ServiceType
 from .options import Settings
 
 if sys.version_info >= (3, 11):

@@ -19,15 +19,15 @@ from pathlib import Path
 
 import click
 
-from ..db import is_url
-from ..fleet.firms import TaxpayerEntry, efirma_pair, entry_from_efirma, load_firms
-from ..fleet.runtime import FleetRuntime, sat_endpoints
-from ..fleet.scheduler import FleetScheduler
-from ..fleet.status import status_rows, status_table
-from ..fleet.steps import StepSettings
-from ..fleet.store import FleetStore
-from ..fleet.times import utc_now
-from ..polling import PollPolicy
+from ..client.polling import PollPolicy
+from ..sync.db import is_url
+from ..sync.fleet.firms import TaxpayerEntry, efirma_pair, entry_from_efirma, load_firms
+from ..sync.fleet.runtime import FleetRuntime, sat_endpoints
+from ..sync.fleet.scheduler import FleetScheduler
+from ..sync.fleet.status import status_rows, status_table
+from ..sync.fleet.steps import StepSettings
+from ..sync.fleet.store import FleetStore
+from ..sync.fleet.times import utc_now
 from .commands import STILL_WAITING
 from .durations import parse_duration
 from .output import plural
@@ -59,7 +59,7 @@ def migrate(db: str) -> None:
     """Create or update the fleet's tables (and procrastinate's, on PostgreSQL)."""
     FleetStore.open(db).close()
     if is_url(db):
-        from ..fleet.worker import apply_queue_schema
+        from ..sync.fleet.worker import apply_queue_schema
 
         applied = apply_queue_schema(db)
         click.echo("queue schema applied" if applied else "queue schema already there")
@@ -127,7 +127,7 @@ def register(db: str, entries: list[TaxpayerEntry]) -> None:
         for entry in entries:
             store.add_taxpayer(now, **entry.columns())
         if is_url(db):
-            from ..fleet.worker import apply_queue_schema, enqueue_all, make_app
+            from ..sync.fleet.worker import apply_queue_schema, enqueue_all, make_app
 
             apply_queue_schema(db)
             enqueue_all(make_app(db), store, now)
@@ -190,7 +190,7 @@ def worker(db: str, out: Path, concurrency: int, poll: str, base_url: str | None
     """A procrastinate worker running the fleet's steps (start any number, anywhere)."""
     if not is_url(db):
         raise click.UsageError("workers share a PostgreSQL database: --db postgresql://…")
-    from ..fleet.worker import apply_queue_schema, run_worker
+    from ..sync.fleet.worker import apply_queue_schema, run_worker
 
     FleetStore.open(db).close()
     apply_queue_schema(db)
@@ -222,8 +222,8 @@ def _runtime(db: str, out: Path, poll: str, base_url: str | None) -> FleetRuntim
 )
 def import_state_command(db: str, source: Path, out: Path) -> None:
     """Import a folder's sync state into the fleet, without sending anything to SAT."""
-    from ..fleet.import_state import import_state
-    from ..fleet.runtime import worker_name
+    from ..sync.fleet.import_state import import_state
+    from ..sync.fleet.runtime import worker_name
 
     with FleetStore.open(db) as store:
         result = import_state(store, source, out, worker_name(), utc_now())

@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ..client import SatClient
-from ..endpoints import Endpoints, ServiceType
+from ..client.sat_client import SatClient
 from ..errors import CredentialError
-from ..fiel import Fiel
-from ..transport import SatTransport, default_transport
+from ..signing.fiel import Fiel
+from ..soap.endpoints import Endpoints, ServiceType
+from ..soap.transport import SatTransport, default_transport
 from .redact import SecretFilter, log_answer, log_exchange, verbose_logging
 from .tokens import TokenFile
 

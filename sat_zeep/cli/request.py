@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
-from ..codes import EstadoComprobante, TipoComprobante, TipoSolicitud
-from ..models import SolicitaDescargaResult
+from ..client.codes import EstadoComprobante, TipoComprobante, TipoSolicitud
+from ..client.models import SolicitaDescargaResult
 from .options import Settings, sat_client, sat_options
 from .output import emit
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from ..endpoints import ServiceType
-from ..fiel import certificate_file_rfc
-from ..parameters import is_rfc, rfc_problem
+from ..client.parameters import is_rfc, rfc_problem
+from ..signing.fiel import certificate_file_rfc
+from ..soap.endpoints import ServiceType
 from ..sync.identity import StateOwner
 from ..sync.rebuild import rebuild_state
 from .output import emit, plural

@@ -19,16 +19,16 @@ from typing import Any
 import click
 
 from ..catalog import Catalog, CatalogFeeder, IndexResult
-from ..client import MEXICO_TIME
-from ..codes import TipoSolicitud
-from ..endpoints import ServiceType
+from ..client.codes import TipoSolicitud
+from ..client.parameters import YEARS_AVAILABLE, earliest_start
+from ..client.sat_client import MEXICO_TIME
 from ..errors import RequestValidationError, SatError
-from ..parameters import YEARS_AVAILABLE, earliest_start
+from ..soap.endpoints import ServiceType
+from ..soap.transport import bound_calls
 from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from ..sync import state as sync_state
 from ..sync.retry import RetryPolicy
 from ..sync.store import FILE_NAME
-from ..transport import bound_calls
 from .config import Taxpayer, load_config
 from .durations import parse_duration, parse_size
 from .exit_codes import Interrupted, describe, exit_code_of

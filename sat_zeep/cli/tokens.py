@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..atomic_write import atomic_write
-from ..models import Token
+from ..client.models import Token
+from ..packages.atomic_write import atomic_write
 
 logger = logging.getLogger("sat_zeep.cli")
 

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 import click
 
-from ..wsdl_refresh import WsdlError, check, render, update
+from ..soap.wsdl_refresh import WsdlError, check, render, update
 
 
 class _Differences(click.ClickException):

@@ -15,6 +15,7 @@ Lines, Parquet), ``parallel`` (many packages across processes), ``errors``.
 
 from __future__ import annotations
 
+from .archive.safe_reader import PackageEntry, SafeZip, ZipLimits, open_package
 from .cfdi import CfdiDocument, iter_cfdi, iter_cfdi_summaries
 from .errors import (
     CompressionBombError,
@@ -47,7 +48,6 @@ from .metadata import (
 from .metadata_rows import CFDI_COLUMNS, CfdiMetadata, Estatus, MetadataRow, RetencionesMetadata
 from .parallel import export_package, export_packages, map_packages, summarize_packages
 from .summary import CfdiSummary, summarize_xml
-from .zipsafe import PackageEntry, SafeZip, ZipLimits, open_package
 
 __all__ = [
     "CFDI_COLUMNS",

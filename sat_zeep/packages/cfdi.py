@@ -24,6 +24,14 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .archive.safe_reader import (
+    PackageEntry,
+    PackageSource,
+    SafeZip,
+    ZipLimits,
+    is_macos_leftover,
+    open_package,
+)
 from .errors import (
     MalformedDocumentError,
     MalformedDocumentWarning,
@@ -32,14 +40,6 @@ from .errors import (
 )
 from .summary import CfdiSummary, summarize_parsed
 from .summary_scan import scan_cfdi
-from .zipsafe import (
-    PackageEntry,
-    PackageSource,
-    SafeZip,
-    ZipLimits,
-    is_macos_leftover,
-    open_package,
-)
 
 __all__ = ["CfdiDocument", "iter_cfdi", "iter_cfdi_summaries"]
 

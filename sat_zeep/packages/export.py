@@ -35,7 +35,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from ..atomic_write import atomic_write
+from .atomic_write import atomic_write
 from .errors import ExportError, ParquetUnavailableError
 
 __all__ = [

@@ -28,6 +28,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from .archive.safe_reader import (
+    READ_ERRORS,
+    PackageEntry,
+    PackageSource,
+    SafeZip,
+    ZipLimits,
+    is_macos_leftover,
+    open_package,
+)
 from .errors import MalformedRowError, MalformedRowWarning, PackageContentError, SkippedEntryWarning
 from .metadata_rows import (
     CfdiMetadata,
@@ -39,15 +48,6 @@ from .metadata_rows import (
     row_builder,
 )
 from .rows import LineEnding, read_lines, table_from_lines
-from .zipsafe import (
-    READ_ERRORS,
-    PackageEntry,
-    PackageSource,
-    SafeZip,
-    ZipLimits,
-    is_macos_leftover,
-    open_package,
-)
 
 __all__ = [
     "RawTable",

@@ -23,12 +23,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from .archive.safe_reader import open_package
 from .cfdi import iter_cfdi_summaries
 from .errors import PackageContentError, PackageWarning
 from .export import ExportFormat, export_records
 from .metadata import iter_metadata
 from .summary import CfdiSummary, Packed, pack_summaries, unpack_summaries
-from .zipsafe import open_package
 
 __all__ = ["export_package", "export_packages", "map_packages", "summarize_packages"]
 

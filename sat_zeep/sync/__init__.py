@@ -10,7 +10,7 @@
 Run it again with the same folder (after a crash, a kill -9 or a day later) and it continues.
 """
 
-from ..polling import PollPolicy
+from ..client.polling import PollPolicy
 from .engine import SyncEngine
 from .events import SyncEvent, SyncSummary
 from .plan import Period, SyncJob

@@ -21,9 +21,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from ..client import SatClient
-from ..codes import CodEstatus
-from ..download import free_damaged_name
+from ..client.codes import CodEstatus
+from ..client.parameters import is_id_paquete
+from ..client.sat_client import SatClient
 from ..errors import (
     PackageTransferError,
     SatError,
@@ -31,8 +31,8 @@ from ..errors import (
     SatResponseError,
     SatTransportError,
 )
-from ..parameters import is_id_paquete
-from ..zipcheck import check_zip_file
+from ..packages.archive.stream_check import check_zip_file
+from ..packages.download import free_damaged_name
 from .crashpoints import crashpoint
 from .destination import Destination
 from .events import EventSink, SyncEvent

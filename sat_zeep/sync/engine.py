@@ -33,12 +33,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..client import MEXICO_TIME, SatClient
-from ..codes import CodEstatus, EstadoSolicitud, TipoSolicitud
+from ..client.codes import CodEstatus, EstadoSolicitud, TipoSolicitud
+from ..client.models import SolicitaDescargaResult
+from ..client.parameters import earliest_start
+from ..client.polling import PollPolicy
+from ..client.sat_client import MEXICO_TIME, SatClient
 from ..errors import DestinationError, RequestValidationError, SatError
-from ..models import SolicitaDescargaResult
-from ..parameters import earliest_start
-from ..polling import PollPolicy
 from .crashpoints import crashpoint
 from .destination import DEFAULT_MIN_FREE, Destination
 from .downloads import RETRY_CODES, UNCERTAIN, Downloads

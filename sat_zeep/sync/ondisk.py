@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..download import free_damaged_name
-from ..zipcheck import file_sha256
+from ..packages.archive.stream_check import file_sha256
+from ..packages.download import free_damaged_name
 from .events import EventSink, SyncEvent
 from .store import DOWNLOADS_PER_PACKAGE, PackageRow, SyncStore
 

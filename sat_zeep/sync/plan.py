@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..codes import EstadoComprobante, TipoSolicitud
-from ..endpoints import ServiceType
+from ..client.codes import EstadoComprobante, TipoSolicitud
+from ..soap.endpoints import ServiceType
 
 DIRECTIONS = ("emitidos", "recibidos")
 #: A period is never halved below this (SAT requires at least two seconds anyway).

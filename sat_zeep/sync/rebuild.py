@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..download import free_damaged_name
 from ..errors import StateOwnerError, SyncStateError
+from ..packages.archive.stream_check import check_zip_file
+from ..packages.download import free_damaged_name
 from ..packages.errors import PackageError
 from ..packages.metadata import iter_raw_rows
-from ..zipcheck import check_zip_file
 from . import identity
 from .identity import StateOwner
 from .lock import FolderLock

@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..fiel import Fiel
-from ..parameters import is_rfc, rfc_problem
+from ..client.parameters import is_rfc, rfc_problem
+from ..signing.fiel import Fiel
 from .certificate_profile import Kind, key_usage, subject, utc, validity
 
 __all__ = ["IssuedCredential", "TestCertificateAuthority", "ascii_digit_serial", "verify_issued_by"]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ..client import SatClient
+from ..client.sat_client import SatClient
 from .certificates import IssuedCredential
 from .fake_sat.server import FakeSat
 

@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _fake_sat import fake_sat, log_exchanges  # noqa: E402
-
-import cfdiclient  # noqa: E402
-from cfdiclient import (  # noqa: E402
+import cfdiclient
+from _fake_sat import fake_sat, log_exchanges
+from cfdiclient import (
     Autenticacion,
     DescargaMasiva,
     Fiel,

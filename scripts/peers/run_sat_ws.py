@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _fake_sat import fake_sat, log_exchanges  # noqa: E402
-
-from mx_edi.connectors.sat.enums import DownloadType, RequestType  # noqa: E402
-from mx_edi.connectors.sat.query import Query  # noqa: E402
-from mx_edi.connectors.sat.sat_connector import SATConnector  # noqa: E402
+from _fake_sat import fake_sat, log_exchanges
+from mx_edi.connectors.sat.enums import DownloadType, RequestType
+from mx_edi.connectors.sat.query import Query
+from mx_edi.connectors.sat.sat_connector import SATConnector
 
 RFC = "AAA010101AAA"
 LOG = Path(os.environ.get("PEER_LOG", "/tmp/peers/log/sat_ws"))

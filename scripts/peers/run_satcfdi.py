@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _fake_sat import fake_sat, log_exchanges  # noqa: E402
-
-from satcfdi.models import Signer  # noqa: E402
-from satcfdi.pacs import sat  # noqa: E402
+from _fake_sat import fake_sat, log_exchanges
+from satcfdi.models import Signer
+from satcfdi.pacs import sat
 
 RFC = "AAA010101AAA"
 LOG = Path(os.environ.get("PEER_LOG", "/tmp/peers/log/satcfdi"))

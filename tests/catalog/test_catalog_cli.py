@@ -16,8 +16,8 @@ import pytest
 
 from sat_zeep.catalog import Catalog
 from sat_zeep.cli import main
-from sat_zeep.fiel import Fiel
 from sat_zeep.packages import iter_cfdi
+from sat_zeep.signing.fiel import Fiel
 
 from ..conftest import MakeSat
 from .conftest import CatalogTarget

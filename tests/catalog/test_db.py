@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from hatchling.builders.wheel import WheelBuilder
 
-from sat_zeep.db import DatabaseError, connect, migrate
-from sat_zeep.db.connector import Queries, parse_queries, to_pyformat
+from sat_zeep.sync.db import DatabaseError, connect, migrate
+from sat_zeep.sync.db.connector import Queries, parse_queries, to_pyformat
 
 from .conftest import CatalogTarget
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sat_zeep.catalog import Catalog, CatalogFeeder
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob
 
 from ..conftest import MakeSat

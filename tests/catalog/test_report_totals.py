@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import cast
 
 from sat_zeep.catalog import Catalog
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.fake_sat.documents import Document
 
 from ..conftest import MakeSat

@@ -9,10 +9,10 @@ from lxml import etree
 
 from sat_zeep.catalog import Catalog
 from sat_zeep.catalog.serie_folio import serie_folio
-from sat_zeep.db import connect, migrate
-from sat_zeep.fiel import Fiel
 from sat_zeep.packages import iter_cfdi
-from sat_zeep.zipcheck import file_sha256
+from sat_zeep.packages.archive.stream_check import file_sha256
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.sync.db import connect, migrate
 
 from ..conftest import MakeSat
 from .conftest import CatalogTarget

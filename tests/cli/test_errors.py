@@ -9,7 +9,7 @@ import pytest
 
 from sat_zeep.cli import EXIT_CODES
 from sat_zeep.cli.exit_codes import describe, exit_code_of
-from sat_zeep.client import SatClient
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import (
     CredentialError,
     PackageTransferError,

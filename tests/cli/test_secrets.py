@@ -12,7 +12,7 @@ import pytest
 
 from sat_zeep.cli import cli
 from sat_zeep.cli.redact import REDACTED, SecretFilter, redact_headers, redact_xml
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from .conftest import END, START, Runner

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.client import MEXICO_TIME
+from sat_zeep.client.sat_client import MEXICO_TIME
 from sat_zeep.sync.lock import FolderLock
 from sat_zeep.sync.store import FILE_NAME
 from sat_zeep.testing.fake_sat.server import FakeSat

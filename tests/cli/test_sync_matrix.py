@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.codes import EstadoComprobante, TipoSolicitud
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.codes import EstadoComprobante, TipoSolicitud
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync.store import FILE_NAME
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.cli.tokens import TokenFile
-from sat_zeep.models import Token
+from sat_zeep.client.models import Token
 
 CREATED = datetime.now(timezone.utc).replace(microsecond=0)
 TOKEN = Token(

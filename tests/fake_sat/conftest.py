@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from sat_zeep.client import SatClient
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import MakeSat

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from lxml import etree
 
-from sat_zeep.fiel import Fiel
-from sat_zeep.namespaces import AUTENTICACION, SOAP_ENV
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.namespaces import AUTENTICACION, SOAP_ENV
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from .raw_http import Answer, RawConnection, chunked

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
-from sat_zeep._xmlsec import load_xmlsec
-from sat_zeep.fiel import Fiel
-from sat_zeep.namespaces import AUTENTICACION, C14N, DSIG, SOAP_ENV, WSSE, WSU
-from sat_zeep.security_header import build_security_header, format_timestamp
+from sat_zeep.signing._xmlsec import load_xmlsec
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.namespaces import AUTENTICACION, C14N, DSIG, SOAP_ENV, WSSE, WSU
+from sat_zeep.signing.security_header import build_security_header, format_timestamp
 from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.fake_sat.authentication import (
     CLOCK_SKEW,

@@ -17,10 +17,10 @@ import requests
 from cryptography import x509
 
 from sat_zeep.cli import main
-from sat_zeep.client import SatClient
-from sat_zeep.endpoints import Endpoints
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import SatError
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
 from sat_zeep.testing.certificates import verify_issued_by
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 

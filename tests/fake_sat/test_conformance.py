@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import EstadoComprobante, TipoSolicitud
-from sat_zeep.fiel import Fiel
-from sat_zeep.models import Token
-from sat_zeep.namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV
+from sat_zeep.client.codes import EstadoComprobante, TipoSolicitud
+from sat_zeep.client.models import Token
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
 from sat_zeep.testing.mock_transport import MockTransport, SoapRequest, SoapResponse

@@ -9,8 +9,8 @@ import textwrap
 from datetime import datetime
 from pathlib import Path
 
-from sat_zeep.codes import CodEstatus, EstadoComprobante, TipoSolicitud
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.codes import CodEstatus, EstadoComprobante, TipoSolicitud
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.ledger_store import FILE_NAME, encode
 from sat_zeep.testing.fake_sat.server import FakeSat
@@ -47,10 +47,10 @@ _CLIENT = textwrap.dedent(
     """
     import sys
     from datetime import datetime, timedelta, timezone
-    from sat_zeep.client import SatClient
-    from sat_zeep.codes import EstadoComprobante, TipoSolicitud
-    from sat_zeep.endpoints import Endpoints
-    from sat_zeep.fiel import Fiel
+    from sat_zeep.client.sat_client import SatClient
+    from sat_zeep.client.codes import EstadoComprobante, TipoSolicitud
+    from sat_zeep.soap.endpoints import Endpoints
+    from sat_zeep.signing.fiel import Fiel
 
     base, cer, key, password, day = sys.argv[1:]
     fiel = Fiel.from_files(cer, key, password)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import TipoSolicitud
+from sat_zeep.client.codes import TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import (
     PackageTransferError,
     SatHTTPError,
@@ -14,10 +14,10 @@ from sat_zeep.errors import (
     SatTransportError,
     UncontrolledSatError,
 )
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.transport import default_transport
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.server import FakeSat
-from sat_zeep.transport import default_transport
 
 from .conftest import END, START, MakeSat
 

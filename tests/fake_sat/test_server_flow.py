@@ -14,14 +14,14 @@ import requests
 import zeep
 from lxml import etree
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import EstadoComprobante, EstadoSolicitud, TipoSolicitud
-from sat_zeep.endpoints import ServiceType
-from sat_zeep.fiel import Fiel
-from sat_zeep.models import SolicitaDescargaResult, VerificaSolicitudDescargaResult
+from sat_zeep.client.codes import EstadoComprobante, EstadoSolicitud, TipoSolicitud
+from sat_zeep.client.models import SolicitaDescargaResult, VerificaSolicitudDescargaResult
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import ServiceType
+from sat_zeep.soap.wsdl import zeep_settings
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
-from sat_zeep.wsdl import zeep_settings
 
 from .conftest import END, START, MakeSat
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import CodEstatus, EstadoComprobante, EstadoSolicitud, TipoSolicitud
+from sat_zeep.client.codes import CodEstatus, EstadoComprobante, EstadoSolicitud, TipoSolicitud
+from sat_zeep.client.models import VerificaSolicitudDescargaResult
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import (
     DownloadLimitError,
     DuplicateRequestError,
@@ -18,8 +19,7 @@ from sat_zeep.errors import (
     RequestsExhaustedError,
     ResultLimitExceededError,
 )
-from sat_zeep.fiel import Fiel
-from sat_zeep.models import VerificaSolicitudDescargaResult
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.fake_sat.ledger import LedgerConfig
 from sat_zeep.testing.fake_sat.server import FakeSat
 

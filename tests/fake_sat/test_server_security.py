@@ -12,22 +12,22 @@ import zeep
 from lxml import etree
 from zeep.helpers import serialize_object
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import CodEstatus, TipoSolicitud
+from sat_zeep.client.codes import CodEstatus, TipoSolicitud
+from sat_zeep.client.models import SolicitaDescargaResult
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import (
     InvalidUserError,
     MalformedSealError,
     SatSoapFault,
     SealMismatchError,
 )
-from sat_zeep.fiel import Fiel
-from sat_zeep.models import SolicitaDescargaResult
-from sat_zeep.namespaces import AUTENTICACION, SOAP_ENV, WSU
 from sat_zeep.plugins import RequestSigningPlugin, WrapAuthorizationPlugin
-from sat_zeep.security_header import build_security_header, format_timestamp
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.signing.namespaces import AUTENTICACION, SOAP_ENV, WSU
+from sat_zeep.signing.security_header import build_security_header, format_timestamp
+from sat_zeep.soap.wsdl import load_document
 from sat_zeep.testing.certificates import TestCertificateAuthority
 from sat_zeep.testing.fake_sat.server import FakeSat
-from sat_zeep.wsdl import load_document
 
 from .conftest import END, START, post
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import TipoSolicitud
+from sat_zeep.client.codes import TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import DownloadLimitError, PackageTransferError, SatHTTPError
 from sat_zeep.testing.fake_sat.server import FakeSat
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import requests
 
-from sat_zeep.fleet import FleetStore
+from sat_zeep.packages.archive.stream_check import file_sha256
+from sat_zeep.sync.fleet import FleetStore
 from sat_zeep.testing.certificates import TestCertificateAuthority
-from sat_zeep.zipcheck import file_sha256
 
 from ..conftest import trust_fixture_ca
 

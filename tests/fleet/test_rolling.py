@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.cli import main
-from sat_zeep.client import MEXICO_TIME
-from sat_zeep.fleet import FleetStore
-from sat_zeep.fleet.runtime import FleetRuntime, sat_endpoints
-from sat_zeep.fleet.scheduler import FleetScheduler
-from sat_zeep.fleet.steps import StepSettings
-from sat_zeep.polling import PollPolicy
+from sat_zeep.client.polling import PollPolicy
+from sat_zeep.client.sat_client import MEXICO_TIME
+from sat_zeep.sync.fleet import FleetStore
+from sat_zeep.sync.fleet.runtime import FleetRuntime, sat_endpoints
+from sat_zeep.sync.fleet.scheduler import FleetScheduler
+from sat_zeep.sync.fleet.steps import StepSettings
 
 from ..conftest import FIXTURE_RFC, FIXTURES, MakeSat
 from .fleetsat import assert_fleet_done

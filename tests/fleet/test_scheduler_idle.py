@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import cast
 
-from sat_zeep.fleet.runtime import FleetRuntime, StepOutcome
-from sat_zeep.fleet.scheduler import FleetScheduler
+from sat_zeep.sync.fleet.runtime import FleetRuntime, StepOutcome
+from sat_zeep.sync.fleet.scheduler import FleetScheduler
 
 STEP_SECONDS = 0.5
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.db import DatabaseError
-from sat_zeep.fleet import Fence, FleetStore, NewPeriod
-from sat_zeep.fleet.errors import StaleFenceError
+from sat_zeep.sync.db import DatabaseError
+from sat_zeep.sync.fleet import Fence, FleetStore, NewPeriod
+from sat_zeep.sync.fleet.errors import StaleFenceError
 
 from .conftest import Keep
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.fleet import FleetStore
-from sat_zeep.fleet.times import stamp
-from sat_zeep.fleet.worker import STALLED_AFTER_SECONDS
+from sat_zeep.sync.fleet import FleetStore
+from sat_zeep.sync.fleet.times import stamp
+from sat_zeep.sync.fleet.worker import STALLED_AFTER_SECONDS
 from sat_zeep.testing.postgres import PostgresServer
 
 from .fleetsat import Efirma, assert_fleet_done, fake_sat_process

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.cli import main
-from sat_zeep.fleet import FleetStore
+from sat_zeep.sync.fleet import FleetStore
 
 from .fleetsat import Efirma, assert_fleet_done, fake_sat_process
 from .workers import Workers, register, wait_until_done

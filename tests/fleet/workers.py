@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 from sat_zeep.cli import main
-from sat_zeep.db import DatabaseError
-from sat_zeep.fleet import FleetStore
+from sat_zeep.sync.db import DatabaseError
+from sat_zeep.sync.fleet import FleetStore
 
 from ..dates import month_ago
 from .fleetsat import Efirma

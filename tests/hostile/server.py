@@ -26,9 +26,9 @@ import requests
 import zeep
 from requests.adapters import HTTPAdapter
 
-from sat_zeep.client import SatClient
-from sat_zeep.endpoints import Endpoints
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
 
 from ..canned_sat import RESPONSES, descarga_reply
 

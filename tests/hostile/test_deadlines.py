@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.errors import PackageTransferError, SatResponseError, SatTimeout
-from sat_zeep.fiel import Fiel
-from sat_zeep.transport import SatTransport, bound_calls, call_deadline, default_transport
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.transport import SatTransport, bound_calls, call_deadline, default_transport
 
 from ..canned_sat import RESPONSES
 from .server import CLOSING, counting, descarga_body, descarga_head, streamed, talking_to, zip_of

@@ -13,8 +13,8 @@ from sat_zeep.errors import (
     PackageTransferError,
     SatResponseError,
 )
-from sat_zeep.fiel import Fiel
-from sat_zeep.transport import default_transport
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.transport import default_transport
 
 from .server import (
     CLOSING,

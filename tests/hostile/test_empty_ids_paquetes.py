@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 
 from ..canned_sat import RESPONSES
 from .server import reply, talking_to

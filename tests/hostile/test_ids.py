@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import TipoSolicitud
+from sat_zeep.client.codes import TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import SatResponseError
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from sat_zeep.sync.downloads import Downloads
 from sat_zeep.sync.store import PackageRow

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.cli.tokens import TokenFile
-from sat_zeep.models import Token
+from sat_zeep.client.models import Token
 from sat_zeep.packages import export_records, iter_metadata
 
 from .test_zip_layout import HEADER

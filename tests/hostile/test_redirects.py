@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.client import SatClient
+from sat_zeep.client.sat_client import SatClient
 from sat_zeep.errors import SatHTTPError, SatRedirectError
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 
 from .server import HostileServer, reply
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.errors import PackageTransferError
-from sat_zeep.fiel import Fiel
 from sat_zeep.packages import UnsafePackageError, iter_metadata, open_package
-from sat_zeep.zipcheck import check_zip_file
+from sat_zeep.packages.archive.stream_check import check_zip_file
+from sat_zeep.signing.fiel import Fiel
 
 from .server import descarga_body, reply, talking_to
 

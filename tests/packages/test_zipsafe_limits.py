@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep import inflate
 from sat_zeep.packages import (
     CompressionBombError,
     CorruptPackageError,
@@ -28,10 +27,11 @@ from sat_zeep.packages import (
     ZipLayoutError,
     ZipLimits,
     open_package,
-    zipsafe,
 )
+from sat_zeep.packages.archive import inflate
+from sat_zeep.packages.archive import safe_reader as zipsafe
+from sat_zeep.packages.archive.safe_reader import check_entry_name, is_macos_leftover, source_name
 from sat_zeep.packages.errors import REDOWNLOAD_HINT
-from sat_zeep.packages.zipsafe import check_entry_name, is_macos_leftover, source_name
 
 from .conftest import make_zip
 

@@ -9,10 +9,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sat_zeep.client import SatClient
-from sat_zeep.codes import TipoSolicitud
-from sat_zeep.endpoints import Endpoints
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.codes import TipoSolicitud
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob
 from tests.dates import month_ago
 

@@ -11,9 +11,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sat_zeep.client import SatClient
-from sat_zeep.endpoints import Endpoints
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob
 from sat_zeep.sync.retry import RetryPolicy
 from tests.dates import month_ago

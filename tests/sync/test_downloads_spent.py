@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from sat_zeep.client import SatClient
-from sat_zeep.endpoints import Endpoints
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.sat_client import SatClient
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import Endpoints
+from sat_zeep.soap.transport import request_may_have_reached
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncSummary
 from sat_zeep.sync.events import EventSink, ignore
 from sat_zeep.sync.retry import RetryPolicy
 from sat_zeep.sync.store import FILE_NAME
 from sat_zeep.testing.fake_sat.server import FakeSat
-from sat_zeep.transport import request_may_have_reached
 
 from .conftest import MakeSat
 from .test_sync_guards import ONE

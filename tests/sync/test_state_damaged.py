@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sat_zeep.errors import StateDamagedError, StateWriteError
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync.store import FILE_NAME, SyncStore
 
 from .conftest import MakeSat

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.codes import TipoSolicitud
-from sat_zeep.endpoints import ServiceType
+from sat_zeep.client.codes import TipoSolicitud
 from sat_zeep.errors import StateOwnerError, SyncStateError
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import ServiceType
 from sat_zeep.sync.identity import SCHEMA_VERSION
 
 from ..conftest import FIXTURE_RFC

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import SyncEvent
 from sat_zeep.sync.store import FILE_NAME
 

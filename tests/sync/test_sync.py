@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from sat_zeep.codes import TipoSolicitud
-from sat_zeep.endpoints import ServiceType
-from sat_zeep.fiel import Fiel
-from sat_zeep.parameters import earliest_start
+from sat_zeep.client.codes import TipoSolicitud
+from sat_zeep.client.parameters import earliest_start
+from sat_zeep.signing.fiel import Fiel
+from sat_zeep.soap.endpoints import ServiceType
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob, SyncSummary
 from sat_zeep.sync.downloads import _checked
 from sat_zeep.sync.retry import RetryPolicy

@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from sat_zeep.codes import TipoSolicitud
-from sat_zeep.fiel import Fiel
+from sat_zeep.client.codes import TipoSolicitud
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob, SyncSummary
 from sat_zeep.sync.engine import MAX_ASKED_AGAIN
 from sat_zeep.sync.events import EventSink, ignore

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sat_zeep.fiel import Fiel
+from sat_zeep.signing.fiel import Fiel
 from sat_zeep.testing.fake_sat.faults import FaultPlan
 from sat_zeep.testing.fake_sat.server import FakeSat
 

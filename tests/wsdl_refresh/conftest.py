@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sat_zeep.wsdl import Service, wsdl_directory
+from sat_zeep.soap.wsdl import Service, wsdl_directory
 
 PATHS = {
     Service.AUTENTICACION: "Autenticacion/Autenticacion.svc",

@@ -6,7 +6,7 @@ from typing import Any
 
 from lxml import etree
 
-from sat_zeep.wsdl import Service, wsdl_directory
+from sat_zeep.soap.wsdl import Service, wsdl_directory
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"

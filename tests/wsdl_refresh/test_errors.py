@@ -8,8 +8,8 @@ import pytest
 
 from sat_zeep.cli import main
 from sat_zeep.errors import SatError
-from sat_zeep.wsdl import Service
-from sat_zeep.wsdl_refresh import WsdlFetchError, WsdlParseError, check
+from sat_zeep.soap.wsdl import Service
+from sat_zeep.soap.wsdl_refresh import WsdlFetchError, WsdlParseError, check
 
 from .conftest import WsdlServer
 

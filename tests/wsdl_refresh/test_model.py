@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from sat_zeep.wsdl import Service
-from sat_zeep.wsdl_refresh import compare, describe
+from sat_zeep.soap.wsdl import Service
+from sat_zeep.soap.wsdl_refresh import compare, describe
 
 from .conftest import vendored
 

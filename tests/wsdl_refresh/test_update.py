@@ -10,9 +10,9 @@ import zeep
 from lxml import etree
 
 from sat_zeep.cli import main
+from sat_zeep.soap.wsdl import Service
+from sat_zeep.soap.wsdl_refresh import check
 from sat_zeep.testing.fake_sat.server import FakeSat
-from sat_zeep.wsdl import Service
-from sat_zeep.wsdl_refresh import check
 
 from .conftest import WsdlServer, vendored
 from .edits import NS, pre_2025_solicitud

@@ -27,10 +27,10 @@ from typing import Any
 from cryptography import x509
 from lxml import etree
 
-from ...endpoints import ServiceType
-from ...envelope import body_operation
-from ...namespaces import AUTENTICACION, DESCARGA_MASIVA
-from ...wsdl import Service, wsdl_path
+from ...signing.namespaces import AUTENTICACION, DESCARGA_MASIVA
+from ...soap.endpoints import ServiceType
+from ...soap.envelope import body_operation
+from ...soap.wsdl import Service, wsdl_path
 from . import responses
 from .authentication import AuthenticationRejected, ReplayCache, verify_autentica
 from .faults import ConnectionDropped, FaultPlan, InjectedFault

@@ -27,9 +27,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from lxml import etree
 
-from ..._xmlsec import load_xmlsec
-from ...fiel import certificate_is_fiel, certificate_rfc
-from ...namespaces import DSIG, EXC_C14N, RSA_SHA1, SHA1, SOAP_ENV, WSSE, WSU, X509_TOKEN
+from ...signing._xmlsec import load_xmlsec
+from ...signing.fiel import certificate_is_fiel, certificate_rfc
+from ...signing.namespaces import DSIG, EXC_C14N, RSA_SHA1, SHA1, SOAP_ENV, WSSE, WSU, X509_TOKEN
 
 #: Signature algorithms accepted on the Timestamp (SAT's samples use the SHA-1 pair).
 _SIGNATURE_METHODS = {RSA_SHA1, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"}

@@ -15,13 +15,13 @@ from datetime import date, datetime
 from cryptography import x509
 from lxml import etree
 
-from ...catalogs import complementos
-from ...endpoints import ServiceType
+from ...client.complementos import complementos
+from ...client.parameters import is_rfc, is_uuid
 from ...errors import SignatureError
-from ...fiel import certificate_is_fiel, certificate_rfc
-from ...namespaces import DESCARGA_MASIVA
-from ...parameters import is_rfc, is_uuid
-from ...request_signature import verify_request
+from ...signing.fiel import certificate_is_fiel, certificate_rfc
+from ...signing.namespaces import DESCARGA_MASIVA
+from ...signing.request_signature import verify_request
+from ...soap.endpoints import ServiceType
 from .authentication import issued_by_any
 from .universe import Query
 

@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pybase64
 
-from ...namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV, WSSE, WSU
-from ...security_header import format_timestamp
+from ...signing.namespaces import AUTENTICACION, DESCARGA_MASIVA, SOAP_ENV, WSSE, WSU
+from ...signing.security_header import format_timestamp
 
 _ENVELOPE_OPEN = f'<s:Envelope xmlns:s="{SOAP_ENV}">'
 _ENVELOPE_CLOSE = "</s:Envelope>"

@@ -33,10 +33,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ...client import SatClient
-from ...endpoints import Endpoints, ServiceType
-from ...fiel import Fiel
-from ...transport import default_transport
+from ...client.sat_client import SatClient
+from ...signing.fiel import Fiel
+from ...soap.endpoints import Endpoints, ServiceType
+from ...soap.transport import default_transport
 from ..certificates import IssuedCredential, TestCertificateAuthority
 from .app import Clock, FakeSatApp
 from .faults import FaultPlan
