@@ -66,7 +66,7 @@ MODULES: dict[str, list[str]] = {
     "sat_zeep/sync/destination.py": ["tests/sync/test_destination.py"],
     # the fleet's store (its conditional download count is SQL in sat_zeep/fleet/sql, which
     # mutmut does not mutate: the store's Python around it is) and the catalog's reasons
-    "sat_zeep/fleet/store.py": ["tests/fleet/test_store.py"],
+    "sat_zeep/fleet/store.py": ["tests/fleet/test_store.py", "tests/fleet/test_store_reads.py"],
     "sat_zeep/catalog/reasons.py": ["tests/catalog/test_reasons.py"],
 }
 
