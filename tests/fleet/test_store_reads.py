@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import FrozenInstanceError
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -108,8 +109,23 @@ def test_a_taxpayer_reads_back_as_registered(store: FleetStore) -> None:
 
 
 def test_claiming_an_unknown_taxpayer_says_how_to_add_it(store: FleetStore) -> None:
-    with pytest.raises(KeyError, match=r"ZZZ010101ZZZ is not a taxpayer of this fleet \(sat-zeep"):
+    with pytest.raises(KeyError) as caught:
         store.claim("ZZZ010101ZZZ", "host-1:1", NOW)
+    assert caught.value.args == (
+        "ZZZ010101ZZZ is not a taxpayer of this fleet (sat-zeep fleet add)",
+    )
+
+
+def test_a_fence_and_a_planned_period_cannot_be_changed_once_taken(store: FleetStore) -> None:
+    """A step cannot move its own fence (its writes would pass for a newer step's)."""
+    add(store, RFC)
+    fence = store.claim(RFC, "host-1:1", NOW)
+    with pytest.raises(FrozenInstanceError):
+        fence.number += 1  # type: ignore[misc]
+    period = NewPeriod("k", "emitidos", "Metadata", "2025-01-01T00:00:00", "2025-01-31T23:59:59")
+    with pytest.raises(FrozenInstanceError):
+        period.key = "other"  # type: ignore[misc]
+    assert {fence, Fence(RFC, fence.number)} == {fence}
 
 
 def test_a_claim_names_its_holder_and_a_stale_step_says_it_stops(store: FleetStore) -> None:
