@@ -16,9 +16,11 @@ from sat_zeep.testing.fake_sat.documents import Query
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import MakeSat
+from ..dates import month_ago
 from .conftest import CatalogTarget
 
-JOB = SyncJob(date(2026, 9, 1), date(2026, 10, 31))
+#: Two whole past months SAT serves today (relative to today: the six-year window moves).
+JOB = SyncJob(month_ago(3)[0], month_ago(2)[1])
 NOW = PollPolicy(initial=timedelta(0), maximum=timedelta(0))
 
 
