@@ -91,6 +91,24 @@ def test_updates_and_failures_of_requests_survive_a_new_run(folder: Path) -> Non
         store.close()
 
 
+def test_open_requests_are_those_that_still_need_sat(folder: Path) -> None:
+    store = opened(folder)
+    statuses = ["planned", "submitting", "unconfirmed", "accepted", "finished", "empty", "split"]
+    statuses += ["failed", "expired", "replaced"]
+    try:
+        for month, status in enumerate(statuses, start=1):
+            store.add_request(planned(status, min(month, 12)), NOW)
+            store.update_request(status, NOW, status=status)
+        assert {r.key for r in store.requests(*OPEN_REQUESTS)} == {
+            "planned",
+            "submitting",
+            "unconfirmed",
+            "accepted",
+        }
+    finally:
+        store.close()
+
+
 def test_a_finished_request_leaves_its_packages_pending(folder: Path) -> None:
     store = opened(folder)
     try:
