@@ -61,11 +61,7 @@ MODULES: dict[str, list[str]] = {
         "tests/sync/test_third_download.py",
     ],
     # its own tests read the state back after a close; test_sync's full runs take a minute
-    "sat_zeep/sync/store.py": [
-        "tests/sync/test_store.py",
-        "tests/sync/test_state_rebuild_units.py",
-        "tests/sync/test_state_identity.py",
-    ],
+    "sat_zeep/sync/store.py": ["tests/sync/test_store.py"],
     "sat_zeep/sync/engine.py": ["tests/sync/test_sync.py", "tests/cli/test_sync_cli.py"],
     "sat_zeep/sync/retry.py": ["tests/sync/test_retry.py"],
     "sat_zeep/sync/destination.py": ["tests/sync/test_destination.py"],
