@@ -4,14 +4,22 @@ finished and failed survives a close (a killed run) and reads back with its type
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import FrozenInstanceError
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from sat_zeep.errors import SyncStateError
+from sat_zeep.errors import StateOwnerError, SyncStateError
 from sat_zeep.sync.identity import StateOwner
-from sat_zeep.sync.store import DOWNLOADS_PER_PACKAGE, FILE_NAME, OPEN_REQUESTS, SyncStore
+from sat_zeep.sync.store import (
+    DOWNLOADS_PER_PACKAGE,
+    FILE_NAME,
+    OPEN_REQUESTS,
+    PackageRow,
+    RequestRow,
+    SyncStore,
+)
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 OWNER = StateOwner("AAA010101AAA", "cfdi")
@@ -237,3 +245,41 @@ def test_a_folder_held_by_a_running_sync_is_refused(folder: Path) -> None:
     finally:
         store.close()
     opened(folder).close()  # freed by close
+
+
+def test_the_state_is_one_hidden_file_of_the_folder_claimed_by_its_taxpayer(folder: Path) -> None:
+    """``.sat-zeep-sync.sqlite3`` is the name the docs, ``state rebuild`` and older runs use."""
+    opened(folder).close()
+    assert FILE_NAME == ".sat-zeep-sync.sqlite3"
+    assert (folder / ".sat-zeep-sync.sqlite3").is_file()
+    with pytest.raises(StateOwnerError, match="holds the state of"):
+        SyncStore(folder, StateOwner("BBB010101BBB", "cfdi"))
+    SyncStore(folder).close()  # no owner to check (state rebuild): opened as it is
+    opened(folder).close()  # still its first taxpayer's
+
+
+def test_rows_are_values_and_later_columns_default_when_built_by_hand(folder: Path) -> None:
+    store = opened(folder)
+    try:
+        store.add_request(planned("a", 1), NOW)
+        store.finish_request("a", NOW, 1, {"pkg": folder / "pkg.zip"})
+        (request,) = store.requests()
+        (package,) = store.packages()
+    finally:
+        store.close()
+    with pytest.raises(FrozenInstanceError):
+        request.status = "finished"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        package.downloads_used = 0  # type: ignore[misc]
+    by_hand = RequestRow(
+        "a", "emitidos", "Metadata", request.period_start, request.period_end, 0, None,
+        "finished", None, 5000, 1, 0, None, None,
+    )  # fmt: skip
+    assert (by_hand.attempts, by_hand.errors, by_hand.not_before, by_hand.replaces) == (
+        0,
+        0,
+        None,
+        None,
+    )
+    row = PackageRow("pkg", "a", "pending", 0, folder / "pkg.zip", None, None, None)
+    assert (row.errors, row.not_before) == (0, None)
