@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from sat_zeep.client.sat_client.codes import TipoSolicitud
+
 from sat_zeep.catalog import MISSING_REASONS, Catalog
-from sat_zeep.client.codes import TipoSolicitud
 from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from sat_zeep.sync.engine import MAX_ASKED_AGAIN
@@ -16,9 +17,11 @@ from sat_zeep.testing.fake_sat.documents import Query
 from sat_zeep.testing.fake_sat.server import FakeSat
 
 from ..conftest import MakeSat
+from ..dates import month_ago
 from .conftest import CatalogTarget
 
-JOB = SyncJob(date(2026, 9, 1), date(2026, 10, 31))
+#: Two whole past months SAT serves today (relative to today: the six-year window moves).
+JOB = SyncJob(month_ago(3)[0], month_ago(2)[1])
 NOW = PollPolicy(initial=timedelta(0), maximum=timedelta(0))
 
 

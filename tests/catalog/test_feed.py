@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sat_zeep.catalog import Catalog, CatalogFeeder
@@ -12,11 +12,13 @@ from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncEvent, SyncJob
 
 from ..conftest import MakeSat
+from ..dates import month_ago
 from .conftest import CatalogTarget
 from .test_catalog import sync
 from .test_catalog_cli import rows
 
-JOB = SyncJob(date(2026, 9, 1), date(2026, 10, 31))
+#: Two whole past months SAT serves today (relative to today: the six-year window moves).
+JOB = SyncJob(month_ago(3)[0], month_ago(2)[1])
 NOW = PollPolicy(initial=timedelta(0), maximum=timedelta(0))
 
 

@@ -8,6 +8,7 @@ from the central directory, which ``zipfile`` itself would never write.
 from __future__ import annotations
 
 import io
+import random
 import struct
 import tempfile
 import warnings
@@ -405,3 +406,168 @@ def test_unreadable_packages_say_how_big_they_were(tmp_path: Path) -> None:
     assert (
         str(absent.value) == f"{missing}: no such file; check the path of the downloaded package."
     )
+
+
+# -- the memory-mapped reader (read_each on a file on disk) and the streaming reader agree ------
+
+
+def tail_zip(
+    local: bytes,
+    name: bytes = b"a.xml",
+    *,
+    packed: int,
+    size: int,
+    crc: int = 0,
+    deflate: bool = False,
+) -> bytes:
+    """A one-entry ZIP whose central directory comes first and whose entry (``local``: its local
+    header and what follows) is the end of the file, inside the end record's comment. This is
+    the only way an entry can reach the last byte of a ZIP."""
+    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    directory_size = 46 + len(name)
+    offset = directory_size + 22
+    central = struct.pack(
+        "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, crc, packed, size,
+        len(name), 0, 0, 0, 0, 0, offset,
+    )  # fmt: skip
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, directory_size, 0, len(local))
+    return central + name + end + local
+
+
+def local_header(name: bytes, packed: bytes, size: int, *, deflate: bool, crc: int) -> bytes:
+    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    return struct.pack(
+        "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0x21, crc, len(packed), size,
+        len(name), 0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_an_entry_that_ends_on_the_last_byte_of_the_file_reads(deflate: bool) -> None:
+    packed = zlib.compress(DOCUMENT, 9)[2:-4] if deflate else DOCUMENT
+    crc = zlib.crc32(DOCUMENT)
+    header = local_header(b"a.xml", packed, len(DOCUMENT), deflate=deflate, crc=crc)
+    data = tail_zip(
+        header + b"a.xml" + packed, packed=len(packed), size=len(DOCUMENT), crc=crc,
+        deflate=deflate,
+    )  # fmt: skip
+    assert read(data) == DOCUMENT
+
+
+def test_a_local_header_cut_at_the_end_of_the_file_is_refused_alike() -> None:
+    """30 bytes is a whole local header without its name; 29 bytes is not even a header."""
+    header = local_header(b"a.xml", DOCUMENT, len(DOCUMENT), deflate=False, crc=0)
+    whole = corrupt(tail_zip(header, packed=len(DOCUMENT), size=len(DOCUMENT)))
+    assert "file name in directory 'a.xml' and header differ" in whole
+    cut = corrupt(tail_zip(header[:29], packed=len(DOCUMENT), size=len(DOCUMENT)))
+    assert "bad magic number for file header" in cut
+
+
+def test_a_stored_entry_shorter_or_longer_than_declared_is_refused_alike() -> None:
+    for declared in (len(DOCUMENT) - 1, len(DOCUMENT) + 1):
+        message = corrupt(raw_zip(b"a.xml", DOCUMENT, deflate=False, declared_size=declared))
+        assert f"the entry holds {len(DOCUMENT):,} bytes, not the declared {declared:,}" in message
+
+
+def test_empty_and_tiny_entries_read_whatever_the_extra_fields() -> None:
+    extra = struct.pack("<HH", 0xCAFE, 4) + b"1234"
+    for data in (b"", b"ab"):
+        for deflate in (False, True):
+            assert read(raw_zip(b"a.xml", data, deflate=deflate)) == data
+            assert read(raw_zip(b"a.xml", data, deflate=deflate, central_extra=extra)) == data
+            assert read(raw_zip(b"a.xml", data, deflate=deflate, local_extra=extra)) == data
+
+
+def test_read_each_reads_every_entry_of_any_method_from_any_source(tmp_path: Path) -> None:
+    """Entries the mapping cannot slice (bzip2 here) are read in turn, and the ones after them
+    too; bytes and streams (no file to map) give the same entries."""
+    buffer = io.BytesIO()
+    contents = {f"{n}.xml": DOCUMENT + str(n).encode() for n in range(4)}
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for n, (name, content) in enumerate(contents.items()):
+            method = [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_STORED][n % 3]
+            archive.writestr(name, content, compress_type=method)
+    data = buffer.getvalue()
+    path = tmp_path / "package.zip"
+    path.write_bytes(data)
+    for source in (path, data, io.BytesIO(data)):
+        with open_package(source) as package:
+            assert list(package.read_each(package.entries())) == list(contents.values())
+
+
+def test_a_stream_that_cannot_seek_is_refused_with_what_to_pass() -> None:
+    class Pipe(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: object) -> int:
+            return 0
+
+    with pytest.raises(PackageContentError) as caught:
+        check(Pipe())  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "<stream>: cannot read a ZIP from a stream that cannot seek; pass its path, its bytes "
+        "or a file opened with open(path, 'rb')."
+    )
+
+
+def test_a_damaged_package_without_an_entry_names_only_its_source() -> None:
+    with open_package(make_zip({"a.xml": DOCUMENT})) as package:
+        error = package.corrupt(None, zlib.error("bad"))
+        named = package.corrupt("a.xml", zlib.error("bad"))
+    assert str(error) == f"<bytes> is damaged (bad). {REDOWNLOAD_HINT}"
+    assert (error.source, error.entry) == ("<bytes>", None)
+    assert str(named) == f"entry 'a.xml' of <bytes> is damaged (bad). {REDOWNLOAD_HINT}"
+
+
+def test_limits_and_entries_are_values(tmp_path: Path) -> None:
+    """Hashable and read-only: a limit cannot change under a package being read."""
+    with open_package(make_zip({"a.xml": DOCUMENT})) as package:
+        (entry,) = package.entries()
+        with pytest.raises(AttributeError):
+            package.limits.max_entries = 1  # type: ignore[misc]
+        with pytest.raises(AttributeError):
+            entry.size = 1  # type: ignore[misc]
+    assert {ZipLimits(), ZipLimits()} == {ZipLimits()}
+    assert (
+        len({entry, zipsafe.PackageEntry("a.xml", entry.size, entry.compressed_size, False)}) == 1
+    )
+
+
+# -- extraction --------------------------------------------------------------------------------
+
+
+def test_extraction_writes_nested_folders_and_the_bytes_and_may_be_repeated(
+    tmp_path: Path,
+) -> None:
+    big = random.Random(0).randbytes(1_300_000)  # over one read chunk, barely compressible
+    entries: dict[str, bytes | None] = {
+        "a/b/c.xml": b"<c/>",
+        "a/b/d.xml": big,
+        "e/": None,
+        "e/f/": None,
+        "e/f/g.xml": b"<g/>",
+    }
+    out = tmp_path / "out"
+    for _ in range(2):  # a second extraction into the same folder overwrites, not refuses
+        with open_package(make_zip(entries)) as package:
+            written = package.extract_all(out)
+        assert {p.relative_to(out).as_posix(): p.read_bytes() for p in written} == {
+            "a/b/c.xml": b"<c/>",
+            "a/b/d.xml": big,
+            "e/f/g.xml": b"<g/>",
+        }
+        assert (out / "e" / "f").is_dir()
+
+
+def test_extraction_through_a_link_out_of_the_folder_is_refused(tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "link").symlink_to(elsewhere, target_is_directory=True)
+    package_bytes = make_zip({"link/a.xml": b"<a/>"})
+    with open_package(package_bytes) as package, pytest.raises(UnsafeEntryNameError) as caught:
+        package.extract_all(out)
+    assert str(caught.value) == f"<bytes>: entry 'link/a.xml' would leave {out.resolve()}"
+    assert caught.value.entry == "link/a.xml"
+    assert list(elsewhere.iterdir()) == []

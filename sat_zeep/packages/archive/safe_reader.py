@@ -250,7 +250,9 @@ class SafeZip:
                     else:
                         data = view[start : start + packed]
                         if len(data) != size:
-                            raise EOFError("the entry's data is truncated")
+                            raise EOFError(
+                                f"the entry holds {len(data):,} bytes, not the declared {size:,}"
+                            )
                     if crc32(data) != info.CRC:
                         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
                 except _READ_ERRORS as error:
@@ -346,11 +348,17 @@ def open_package(source: PackageSource, *, limits: ZipLimits | None = None) -> I
             ) from error
     else:
         opened = source
+        if not opened.seekable():
+            raise PackageContentError(
+                f"{name}: cannot read a ZIP from a stream that cannot seek; pass its path, its "
+                "bytes or a file opened with open(path, 'rb').",
+                source=name,
+            )
     try:
         try:
             archive = zipfile.ZipFile(opened)
         except _READ_ERRORS as error:
-            size = _size_of(opened)
+            size = opened.seek(0, os.SEEK_END)
             what = "empty" if size == 0 else f"not a readable ZIP ({size:,} bytes)"
             raise CorruptPackageError(
                 f"{name} is damaged: {what}: {error}. {REDOWNLOAD_HINT}", source=name
@@ -367,10 +375,3 @@ def open_package(source: PackageSource, *, limits: ZipLimits | None = None) -> I
     finally:
         if opened is not source:
             opened.close()
-
-
-def _size_of(stream: BinaryIO | IO[bytes]) -> int:
-    try:
-        return stream.seek(0, os.SEEK_END)
-    except (OSError, ValueError):
-        return -1
