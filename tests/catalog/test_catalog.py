@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sat_zeep.client.sat_client.codes import TipoSolicitud
+from sat_zeep.client.codes import TipoSolicitud
 
 from sat_zeep.catalog import MISSING_REASONS, Catalog
 from sat_zeep.signing.fiel import Fiel
