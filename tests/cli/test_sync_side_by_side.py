@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -62,3 +64,21 @@ def test_three_taxpayers_take_about_as_long_as_one(
     # (which grows by 1.5) after the request is ready, whence the slack beside the ratio.
     assert alone >= PREPARING
     assert together <= 1.3 * alone + 0.5 * PREPARING, (together, alone)
+
+
+def test_verbose_side_by_side_logs_no_taxpayer_secret(
+    run: Runner, sat: FakeSat, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, sat, RFCS[:2], "dos")
+    result = run("sync", "--config", config, "--base-url", sat.base_url, *OPTIONS, "--verbose")
+    assert result.code == 0, result.err
+    assert "SolicitaDescargaEmitidos" in result.err  # both taxpayers' envelopes were logged
+    for rfc in RFCS[:2]:
+        folder = tmp_path / "efirmas" / rfc
+        password = (folder / f"{rfc}-password.txt").read_text(encoding="utf-8").strip()
+        certificate = base64.b64encode((folder / f"{rfc}.cer").read_bytes()).decode()[:64]
+        assert password not in result.err and password not in result.out
+        assert certificate not in result.err
+        assert f"[{rfc.lower()}] packages: 1 downloaded" in result.out
+    assert "PRIVATE KEY" not in result.err and 'access_token="' not in result.err
+    assert not logging.getLogger("sat_zeep").handlers  # one handler, removed at the end
