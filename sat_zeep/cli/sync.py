@@ -169,6 +169,7 @@ def run_side_by_side(runs: list[_Run], downloads: int) -> list[SyncSummary | Bas
     try:
         FleetScheduler(side, concurrency=min(len(runs), MAX_STEPPING)).run(max_wait=_FOREVER)
     except BaseException:
+        side.close()  # no step runs any more, so no download either
         for key, run in keys.items():  # interrupted: free every folder, keep every token
             with contextlib.suppress(Exception):
                 engine = side.engines.get(key)
