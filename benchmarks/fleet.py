@@ -12,7 +12,8 @@ every package downloaded) of:
 
 It prints makespan, its ratio to one taxpayer at the same delay, steps per second (jobs/s for the
 workers; a step is one fence taken), SAT calls, and the database round trips per step (statements
-plus BEGIN/COMMIT, counted in the one-process mode). Then the peak RSS of one process holding
+plus BEGIN/COMMIT, counted in the one-process mode) and the client's CPU time per SAT call (the
+one-process mode; the fake SAT's CPU is its own process's). Then the peak RSS of one process holding
 ``--rss-taxpayers`` taxpayers (their e.firmas, clients and tokens, each after one step).
 The fake SAT runs in its own process; all share the machine's cores.
 """
@@ -145,9 +146,9 @@ def one_process(base_url: str, chosen: list[Any], folder: Path, poll: PollPolicy
             endpoints_for=sat_endpoints(base_url),
             settings=StepSettings(poll=poll),
         )
-        began = time.monotonic()
+        began, cpu = time.monotonic(), time.process_time()
         summary = FleetScheduler(runtime, concurrency=16).run(max_wait=timedelta(minutes=30))
-        took = time.monotonic() - began
+        took, cpu = time.monotonic() - began, time.process_time() - cpu
     finally:
         FleetStore.open = original  # type: ignore[method-assign]
     check_done(target, len(chosen))
@@ -156,6 +157,7 @@ def one_process(base_url: str, chosen: list[Any], folder: Path, poll: PollPolicy
         "steps": summary.steps,
         "calls": summary.sat_calls,
         "trips_per_step": Counting.trips / max(1, summary.steps),
+        "cpu": cpu,
     }
 
 
@@ -344,7 +346,13 @@ def report(row: tuple[str, float, int, dict[str, Any]], rows: list[Any]) -> None
         f"{label:34} SAT {delay:>4.0f} s/request  {count:>5} taxpayers: makespan "
         f"{result['makespan']:7.1f} s ({ratio}), {result['steps']} steps = "
         f"{result['steps'] / result['makespan']:.1f} steps/s"
-        + (f", {result['calls']} SAT calls, {trips:.1f} DB round trips/step" if trips else ""),
+        + (f", {result['calls']} SAT calls, {trips:.1f} DB round trips/step" if trips else "")
+        + (
+            f", client CPU {result['cpu']:.1f} s = {1000 * result['cpu'] / result['calls']:.1f} ms"
+            "/SAT call"
+            if "cpu" in result
+            else ""
+        ),
         flush=True,
     )
 

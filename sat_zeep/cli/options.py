@@ -182,9 +182,22 @@ def make_transport(settings: Settings) -> SatTransport:
 
 
 @contextmanager
-def sat_client(settings: Settings) -> Iterator[SatClient]:
-    """A ``SatClient`` for the settings, its token kept in ``--token-file`` when given."""
+def _logging(settings: Settings, shared: SecretFilter | None) -> Iterator[SecretFilter]:
+    if shared is not None:
+        yield shared
+        return
     with verbose_logging(settings.verbose) as secrets:
+        yield secrets
+
+
+@contextmanager
+def sat_client(settings: Settings, shared: SecretFilter | None = None) -> Iterator[SatClient]:
+    """A ``SatClient`` for the settings, its token kept in ``--token-file`` when given.
+
+    ``shared``: the filter of a ``verbose_logging`` already open for many taxpayers at once
+    (``sync --config``), so that every taxpayer's secrets are hidden from every log line.
+    """
+    with _logging(settings, shared) as secrets:
         fiel = load_fiel(settings, secrets)
         store = TokenFile(settings.token_file) if settings.token_file else None
         transport = make_transport(settings)

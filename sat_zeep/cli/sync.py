@@ -9,10 +9,13 @@ The exit codes are in ``SYNC_EXIT_CODES`` (shown by ``sat-zeep sync --help``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,9 @@ from ..soap.endpoints import ServiceType
 from ..soap.transport import bound_calls
 from ..sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from ..sync import state as sync_state
+from ..sync.fleet.scheduler import FleetScheduler
 from ..sync.retry import RetryPolicy
+from ..sync.side_by_side import SideBySide
 from ..sync.store import FILE_NAME
 from .config import Taxpayer, load_config
 from .durations import parse_duration, parse_size
@@ -35,6 +40,7 @@ from .exit_codes import Interrupted, describe, exit_code_of
 from .options import Settings, sat_client, sat_options
 from .output import plural
 from .progress import Reporter
+from .redact import SecretFilter, verbose_logging
 
 COMPLETE, PENDING, FAILED = 0, 11, 12
 SAT_FAILING, UNREACHABLE, LOCAL = 6, 7, 10
@@ -62,6 +68,10 @@ _RESUME = (
     "interrupted; run the same command again to resume (what was done is kept, "
     "nothing is asked for twice)"
 )
+#: Taxpayers stepped at once (each step: its SAT calls, one after another).
+MAX_STEPPING = 16
+#: The scheduler never stops a run: each taxpayer's engine stops at its own --max-wait.
+_FOREVER = timedelta(days=3650)
 #: Options that name one taxpayer's files: refused beside ``--config``, which names them.
 _PER_TAXPAYER = ("out", "cer", "key", "efirma", "password_file")
 
@@ -88,31 +98,96 @@ def check_period(start: date, end: date, today: date) -> None:
         raise RequestValidationError("sync", problems)
 
 
-def run_sync(
-    settings: Settings, job: SyncJob, output: Path, options: dict[str, Any], label: str = ""
-) -> SyncSummary:
-    """One taxpayer's sync, with its progress shown; returns its summary."""
-    with sat_client(settings) as client, Reporter(as_json=settings.json, label=label) as reporter:
-        bound_calls(client.transport, options["max_wait"])  # a trickling SAT cannot hold the run
-        index = options.get("catalog", True)
-        engine_options = {name: value for name, value in options.items() if name != "catalog"}
-        # Each package is indexed as it lands; ``_index`` then adds what earlier runs left out.
-        feeder = CatalogFeeder(lambda: Catalog.for_folder(output), reporter) if index else None
+@dataclass
+class _Run:
+    """One taxpayer of the command: its job and folder, and what its run holds open."""
+
+    name: str
+    settings: Settings
+    job: SyncJob
+    output: Path
+    options: dict[str, Any]
+    secrets: SecretFilter
+    #: Log lines instead of progress bars (many taxpayers share the terminal).
+    plain: bool = False
+    stack: ExitStack = field(default_factory=ExitStack)
+    reporter: Reporter | None = None
+    feeder: CatalogFeeder | None = None
+
+    @property
+    def label(self) -> str:
+        return f"[{self.name}] " if self.name else ""
+
+    def open(self) -> SyncEngine:
+        """The taxpayer's client (its e.firma, token) and engine (its folder's lock and state)."""
+        client = self.stack.enter_context(sat_client(self.settings, self.secrets))
+        bound_calls(client.transport, self.options["max_wait"])  # a trickling SAT cannot hold it
+        reporter = Reporter(as_json=self.settings.json, label=self.label, force_plain=self.plain)
+        self.reporter = self.stack.enter_context(reporter)
+        output = self.output
+        if self.options.get("catalog", True):
+            # Each package is indexed as it lands; ``_index`` then adds what earlier runs left.
+            self.feeder = CatalogFeeder(lambda: Catalog.for_folder(output), reporter)
+        engine_options = {name: value for name, value in self.options.items() if name != "catalog"}
+        return SyncEngine(client, output, on_event=self.feeder or reporter, **engine_options)
+
+    def finish(self, engine: SyncEngine | None, error: BaseException | None) -> SyncSummary:
+        """Close the run; its summary shown, or the error that stopped it raised."""
         try:
             try:
-                engine = SyncEngine(client, output, on_event=feeder or reporter, **engine_options)
                 try:
-                    summary = engine.run(job)
+                    if error is not None:
+                        raise error
+                    assert engine is not None  # an engine that never opened left an error
+                    summary = engine.end()
                 finally:
-                    engine.close()
+                    if engine is not None:
+                        engine.close()
             finally:
-                fed = feeder.close() if feeder is not None else None
-        except sqlite3.Error as error:  # the state's disk failed under a running sync
-            raise sync_state.failure(error, output / FILE_NAME) from None
-        if index and summary.packages.get("downloaded"):
-            _index(output, reporter, label, fed)
-    report(summary, output, reporter, label)
-    return summary
+                fed = self.feeder.close() if self.feeder is not None else None
+        except sqlite3.Error as failure:  # the state's disk failed under a running sync
+            raise sync_state.failure(failure, self.output / FILE_NAME) from None
+        finally:
+            self.feeder = None
+        reporter = self.reporter
+        assert reporter is not None
+        if self.options.get("catalog", True) and summary.packages.get("downloaded"):
+            _index(self.output, reporter, self.label, fed)
+        self.stack.close()  # the token saved, the connections closed
+        report(summary, self.output, reporter, self.label)
+        return summary
+
+
+def run_side_by_side(runs: list[_Run], downloads: int) -> list[SyncSummary | BaseException]:
+    """Every taxpayer's sync at once on the fleet's scheduler; each one's summary or error.
+
+    A taxpayer waiting for SAT holds no thread; the downloads of all share ``downloads``
+    threads. The summaries are shown in the order of ``runs``, once all are over.
+    """
+    keys = {str(number): run for number, run in enumerate(runs)}
+    side = SideBySide({key: (run.open, run.job) for key, run in keys.items()}, downloads)
+    try:
+        FleetScheduler(side, concurrency=min(len(runs), MAX_STEPPING)).run(max_wait=_FOREVER)
+    except BaseException:
+        side.close()  # no step runs any more, so no download either
+        for key, run in keys.items():  # interrupted: free every folder, keep every token
+            with contextlib.suppress(Exception):
+                engine = side.engines.get(key)
+                if engine is not None:
+                    engine.close()
+                if run.feeder is not None:
+                    run.feeder.close()
+            with contextlib.suppress(Exception):
+                run.stack.close()
+        raise
+    results: list[SyncSummary | BaseException] = []
+    for key, run in keys.items():
+        try:
+            results.append(run.finish(side.engines.get(key), side.errors.get(key)))
+        except (SatError, OSError) as error:
+            run.stack.close()
+            results.append(error)
+    return results
 
 
 def _index(output: Path, reporter: Reporter, label: str, fed: IndexResult | None = None) -> None:
@@ -308,37 +383,70 @@ def sync(
         )
 
     try:
-        if config is None:
-            (taxpayer,) = taxpayers
-            summary = run_sync(settings, job_for(taxpayer), out or Path(), options)
-            outcomes = [_Outcome(summary)]
-        else:
-            outcomes = [_one_of_many(taxpayer, job_for, options) for taxpayer in taxpayers]
+        code = _run_all(settings, taxpayers, job_for, options, single=config is None)
     except KeyboardInterrupt:
         raise Interrupted(_RESUME) from None
-    code = overall_code(outcomes)
     if code:
         raise click.exceptions.Exit(code)
 
 
-def _one_of_many(taxpayer: Taxpayer, job_for: Any, options: dict[str, Any]) -> _Outcome:
-    """One taxpayer of a ``--config``: its error is reported under its name, and others go on."""
+def _run_all(
+    settings: Settings,
+    taxpayers: list[Taxpayer],
+    job_for: Callable[[Taxpayer], SyncJob],
+    options: dict[str, Any],
+    single: bool,
+) -> int:
+    """Run every taxpayer side by side; the command's exit code.
+
+    ``single`` (no ``--config``): an error is the command's own, raised as it is. With
+    ``--config`` each taxpayer's error is reported under its name, and the others go on.
+    """
+    outcomes: dict[int, _Outcome] = {}
+    runs: dict[int, _Run] = {}
+    with verbose_logging(settings.verbose) as secrets:
+        for number, taxpayer in enumerate(taxpayers):
+            try:
+                job = job_for(taxpayer)
+            except (SatError, click.UsageError) as error:
+                if single:
+                    raise
+                outcomes[number] = _failed(taxpayer, error)
+                continue
+            assert taxpayer.output is not None  # job_for checked it
+            runs[number] = _Run(
+                taxpayer.name,
+                taxpayer.settings,
+                job,
+                taxpayer.output,
+                options,
+                secrets,
+                plain=not single,
+            )
+        results = run_side_by_side(list(runs.values()), options["concurrency"]) if runs else []
+    for (number, _), result in zip(runs.items(), results, strict=True):
+        if isinstance(result, BaseException):
+            if single:
+                raise result
+            outcomes[number] = _failed(taxpayers[number], result)
+        else:
+            outcomes[number] = _Outcome(result)
+    return overall_code([outcomes[number] for number in sorted(outcomes)])
+
+
+def _failed(taxpayer: Taxpayer, error: BaseException) -> _Outcome:
+    """One taxpayer of a ``--config`` that failed: its error reported under its name."""
     label = f"[{taxpayer.name}] "
-    try:
-        job = job_for(taxpayer)
-        assert taxpayer.output is not None  # job_for checked it
-        return _Outcome(run_sync(taxpayer.settings, job, taxpayer.output, options, label))
-    except (SatError, OSError, click.UsageError) as error:
-        if isinstance(error, click.UsageError):
-            code, message = 2, " ".join(error.format_message().split())
-        else:
-            code, message = exit_code_of(error), describe(error)
-        if taxpayer.settings.json:
-            record = {"event": "error", "taxpayer": taxpayer.name, "error": message}
-            click.echo(json.dumps({**record, "exit_code": code}, ensure_ascii=False))
-        else:
-            click.echo(f"{label}error: {message}", err=True)
-        return _Outcome(None, code)
+    if isinstance(error, click.UsageError):
+        code, message = 2, " ".join(error.format_message().split())
+    else:
+        code, message = exit_code_of(error), describe(error)
+    if taxpayer.settings.json:
+        record = {"event": "error", "taxpayer": taxpayer.name, "error": message}
+        click.echo(json.dumps({**record, "exit_code": code}, ensure_ascii=False))
+    else:
+        click.echo(f"{label}error: {message}", err=True)
+    return _Outcome(None, code)
 
 
 def _from_config(

@@ -14,15 +14,19 @@ follow them (a followed 307 would post a freshly signed Autentica to whatever ho
 
 from __future__ import annotations
 
+import os
 import ssl
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import requests.utils
 import urllib3
 import zeep
+from requests.sessions import merge_setting
 from urllib3.exceptions import (
     ConnectTimeoutError,
     MaxRetryError,
@@ -56,6 +60,58 @@ class DeadlinePassed(requests.Timeout):
         super().__init__(f"the answer was still arriving after the call's {seconds:g} s deadline")
 
 
+#: ``requests``' merge of a call's setting with the session's (untyped there).
+_merge: Callable[[Any, Any], Any] = merge_setting
+
+
+class SatSession(requests.Session):
+    """A ``requests.Session`` that reads the proxy and CA variables once per host, not per call.
+
+    ``requests`` looks through the whole environment for ``*_proxy`` variables (twice) on every
+    call, a fleet's client thousands of times a minute. The answer only depends on the URL's
+    scheme and host and on ``no_proxy``, so it is kept, per session, from the first call to a
+    host on (a variable changed later does not apply to this session).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[str, str, str | None], tuple[dict[str, str], Any]] = {}
+
+    def merge_environment_settings(
+        self,
+        url: str | bytes | None,
+        proxies: Any,
+        stream: Any,
+        verify: Any,
+        cert: Any,
+    ) -> Any:
+        """``requests``' own merge, with the environment's part remembered per host."""
+        if self.trust_env and isinstance(url, str):
+            no_proxy = proxies.get("no_proxy") if proxies is not None else None
+            env_proxies, bundle = self._from_environment(url, no_proxy)
+            if proxies is not None:
+                for name, value in env_proxies.items():
+                    proxies.setdefault(name, value)
+            if verify is True or verify is None:
+                verify = bundle or verify
+        return {
+            "proxies": _merge(proxies, self.proxies),
+            "stream": _merge(stream, self.stream),
+            "verify": _merge(verify, self.verify),
+            "cert": _merge(cert, self.cert),
+        }
+
+    def _from_environment(self, url: str, no_proxy: str | None) -> tuple[dict[str, str], Any]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, no_proxy)
+        found = self._environment.get(key)
+        if found is None:
+            env_proxies = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            found = self._environment[key] = (dict(env_proxies), bundle)
+        return dict(found[0]), found[1]
+
+
 class SatTransport(zeep.Transport):  # type: ignore[misc]
     """``zeep.Transport`` reading each answer within ``deadline`` s and ``max_answer`` bytes."""
 
@@ -67,7 +123,11 @@ class SatTransport(zeep.Transport):  # type: ignore[misc]
         deadline: float = CALL_DEADLINE,
         max_answer: int = MAX_ANSWER,
     ) -> None:
-        super().__init__(timeout=connect_timeout, operation_timeout=(connect_timeout, read_timeout))
+        super().__init__(
+            timeout=connect_timeout,
+            operation_timeout=(connect_timeout, read_timeout),
+            session=SatSession(),
+        )
         self.deadline = deadline
         self.max_answer = max_answer
         #: Called with each answer once its body was read whole (``sat-zeep -v`` logs it).

@@ -8,6 +8,8 @@
         print(summary.next_step())
 
 Run it again with the same folder (after a crash, a kill -9 or a day later) and it continues.
+Many taxpayers, each in its own folder, run side by side on the fleet's scheduler through
+``side_by_side.SideBySide`` (what ``sat-zeep sync`` and ``sync --config`` do).
 """
 
 from ..client.polling import PollPolicy

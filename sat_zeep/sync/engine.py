@@ -111,6 +111,18 @@ class SyncEngine:
 
     def run(self, job: SyncJob) -> SyncSummary:
         """Do everything the job needs that is not done yet; return what stands."""
+        self.begin(job)
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="sat-download") as pool:
+            while (pause := self.step(pool)) is not None:
+                if pause > 0:
+                    self.sleep(pause)
+        return self.end()
+
+    # The run in steps, for a scheduler that drives many engines side by side:
+    # ``begin``, then ``step`` until it returns None (pausing as long as it says), then ``end``.
+
+    def begin(self, job: SyncJob) -> None:
+        """Check the job and the folder, plan its periods, look at what is on disk."""
         if job.service.value != self.service:
             raise ValueError(
                 f"the job is for {job.service.value} but the client talks to {self.service}; "
@@ -123,31 +135,51 @@ class SyncEngine:
                 "again; nothing was sent to SAT",
                 path=str(self.output),
             )
+        self._job = job
         self._plan(job)
         check_downloaded(self.store, self._now(), self.emit)
         self.downloads.remove_stale_parts()
-        deadline = time.monotonic() + self.max_wait.total_seconds()
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="sat-download") as pool:
-            running: dict[Future[None], str] = {}
-            while True:
-                self._ask_again(job)
-                self._submit_all()
-                self._poll_due()
-                self.downloads.start(pool, running)
-                if running:
-                    done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        running.pop(future)
-                        future.result()
-                    continue
-                if self.downloads.blocked or not self._open_work():
-                    break
-                if time.monotonic() >= deadline:
-                    self.emit(SyncEvent("waiting", "sync", "stopped waiting for SAT (max wait)"))
-                    break
-                self._sleep_until_next_check(deadline)
-        self._ask_again(job)
+        self._deadline = time.monotonic() + self.max_wait.total_seconds()
+
+    def step(self, pool: ThreadPoolExecutor) -> float | None:
+        """Submit, verify and download what is due now (downloads on ``pool``).
+
+        Returns how many seconds until something is due again, or None when the run is over
+        (nothing left this run may do, a blocked folder, or ``max_wait`` passed).
+        """
+        self._ask_again(self._job)
+        self._submit_all()
+        self._poll_due()
+        if self._download_ready(pool):
+            return 0.0  # what the downloads left (a retry, a period asked again) is due now
+        if self.downloads.blocked or not self._open_work():
+            return None
+        if time.monotonic() >= self._deadline:
+            self.emit(SyncEvent("waiting", "sync", "stopped waiting for SAT (max wait)"))
+            return None
+        return self._until_next_check(self._deadline)
+
+    def end(self) -> SyncSummary:
+        """What stands once the steps are over."""
+        self._ask_again(self._job)
         return self.summary()
+
+    def _download_ready(self, pool: ThreadPoolExecutor) -> bool:
+        """Run the ready downloads on ``pool`` until none is left to start; whether any ran."""
+        running: dict[Future[None], str] = {}
+        ran = False
+        try:
+            while True:
+                self.downloads.start(pool, running)
+                if not running:
+                    return ran
+                ran = True
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    running.pop(future)
+                    future.result()
+        finally:
+            wait(running)  # none of this engine's downloads outlives its step
 
     def _plan(self, job: SyncJob) -> None:
         crashpoint("plan")
@@ -243,7 +275,8 @@ class SyncEngine:
             return True
         return bool(self.downloads.waiting())
 
-    def _sleep_until_next_check(self, deadline: float) -> None:
+    def _until_next_check(self, deadline: float) -> float:
+        """Seconds until the next check, retry or download is due (at most a minute)."""
         now = self._now()
         times = [r.next_check for r in self._pollable() if r.next_check]
         times += [r.not_before for r in self._to_submit() if r.not_before]
@@ -251,9 +284,7 @@ class SyncEngine:
         wait_for = 1.0
         if times:
             wait_for = (min(times) - now).total_seconds()
-        wait_for = max(0.0, min(wait_for, deadline - time.monotonic(), 60.0))
-        if wait_for > 0:
-            self.sleep(wait_for)
+        return max(0.0, min(wait_for, deadline - time.monotonic(), 60.0))
 
     # -- Solicitud ------------------------------------------------------------------------------
 

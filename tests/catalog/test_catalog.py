@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sat_zeep.client.codes import TipoSolicitud
-
 from sat_zeep.catalog import MISSING_REASONS, Catalog
+from sat_zeep.client.codes import TipoSolicitud
 from sat_zeep.signing.fiel import Fiel
 from sat_zeep.sync import PollPolicy, SyncEngine, SyncJob, SyncSummary
 from sat_zeep.sync.engine import MAX_ASKED_AGAIN

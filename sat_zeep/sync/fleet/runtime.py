@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from ...soap.transport import default_transport
 from ..db import DatabaseError
 from .credentials import FielCache
 from .errors import StaleFenceError
+from .scheduler import StepOutcome
 from .steps import StepSettings, TaxpayerStep
 from .store import FleetStore
 from .times import utc_now
@@ -58,17 +58,6 @@ def sat_endpoints(base_url: str | None = None) -> EndpointsFor:
         return Endpoints.cfdi() if kind is ServiceType.CFDI else Endpoints.retenciones()
 
     return endpoints
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    """How one step ended."""
-
-    next_due: datetime | None
-    sat_calls: int = 0
-    error: str | None = None
-    #: The step was taken over by another worker (its writes changed nothing).
-    stale: bool = False
 
 
 class FleetRuntime:
@@ -107,6 +96,10 @@ class FleetRuntime:
             with self._lock:
                 self._stores.append(store)
         return store
+
+    def keys(self) -> list[str]:
+        """The RFC of every taxpayer of the store."""
+        return [taxpayer.rfc for taxpayer in self.store().taxpayers()]
 
     def step(self, rfc: str) -> StepOutcome:
         """One step of one taxpayer: claim a fence, do what is due, record the next due time.

@@ -8,7 +8,8 @@ A taxpayer waiting for SAT holds nothing: it is an entry in a heap keyed by when
 download: one connection and one SAT call at a time per thread) and put them back with their
 next due time. Each taxpayer has its own e.firma, its own token and its own folder under the
 output folder. Every step takes a fence first, so this scheduler and procrastinate workers on the
-same PostgreSQL never step on each other.
+same PostgreSQL never step on each other. It drives anything with ``Steps``: the fleet's store
+(``FleetRuntime``) or the per-folder engines of ``sat-zeep sync`` (``sat_zeep.sync.side_by_side``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,48 @@ import heapq
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from .runtime import FleetRuntime, StepOutcome
-
-__all__ = ["FleetScheduler", "RunSummary"]
+__all__ = ["FleetScheduler", "RunSummary", "StepOutcome", "Steps"]
 
 #: A step taken over by another process: look at the taxpayer again after this long.
 STALE_RETRY = 5.0
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one step ended."""
+
+    next_due: datetime | None
+    sat_calls: int = 0
+    error: str | None = None
+    #: The step was taken over by another worker (its writes changed nothing).
+    stale: bool = False
+
+
+class Steps(Protocol):
+    """What the scheduler drives: a step of one taxpayer at a time, by key.
+
+    ``FleetRuntime`` (the fleet's store) is one; the per-folder engines of ``sync --config``
+    (``sat_zeep.sync.side_by_side``) are another.
+    """
+
+    def keys(self) -> list[str]:
+        """Every taxpayer it holds."""
+        ...
+
+    def step(self, key: str) -> StepOutcome:
+        """One step of ``key``: do what is due now, say when it is next due."""
+        ...
+
+    def clock(self) -> datetime:
+        """The clock ``StepOutcome.next_due`` is on."""
+        ...
+
+    def close(self) -> None:
+        """Free what the steps held (connections); called once the run is over."""
+        ...
 
 
 @dataclass
@@ -41,7 +76,7 @@ class RunSummary:
 class FleetScheduler:
     """Every taxpayer of one store, side by side in this process."""
 
-    def __init__(self, runtime: FleetRuntime, concurrency: int = 16) -> None:
+    def __init__(self, runtime: Steps, concurrency: int = 16) -> None:
         self.runtime = runtime
         self.concurrency = max(1, concurrency)
 
@@ -50,7 +85,7 @@ class FleetScheduler:
     ) -> RunSummary:
         """Drive the taxpayers (all of the store's by default) until none has anything due."""
         summary = RunSummary()
-        chosen = rfcs if rfcs is not None else [t.rfc for t in self.runtime.store().taxpayers()]
+        chosen = rfcs if rfcs is not None else self.runtime.keys()
         due: list[tuple[float, str]] = [(time.monotonic(), rfc) for rfc in chosen]
         heapq.heapify(due)
         deadline = time.monotonic() + max_wait.total_seconds()
