@@ -405,3 +405,15 @@ def test_unreadable_packages_say_how_big_they_were(tmp_path: Path) -> None:
     assert (
         str(absent.value) == f"{missing}: no such file; check the path of the downloaded package."
     )
+
+
+def test_a_directory_listed_out_of_offset_order_is_still_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.xml", b"<a/>")
+        archive.writestr("b.xml", b"<b/>")
+        archive.filelist.reverse()  # the central directory lists b.xml first
+    with open_package(buffer.getvalue()) as package:
+        assert [entry.name for entry in package.entries()] == ["b.xml", "a.xml"]
+        assert package.read("a.xml") == b"<a/>"
+        assert list(package.read_each(package.entries())) == [b"<b/>", b"<a/>"]
