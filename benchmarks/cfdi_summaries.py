@@ -32,6 +32,7 @@ import importlib
 import json
 import mmap
 import os
+import resource
 import struct
 import subprocess
 import time
@@ -186,6 +187,19 @@ def timed(function: Callable[[], int], repeat: int = 1) -> tuple[float, int]:
     return best, result
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the pool's workers, once joined)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds(function: Callable[[], int]) -> float:
+    """CPU seconds of one more call of ``function`` in this process."""
+    began = time.process_time()
+    function()
+    return time.process_time() - began
+
+
 def typical(path: Path, limit: int) -> list[tuple[str, str, Decimal]]:
     """The usual hand-written reader: full lxml parse, then find each field."""
     found: list[tuple[str, str, Decimal]] = []
@@ -237,7 +251,7 @@ def main() -> None:
     options = parser.parse_args()
 
     say("== CFDI summaries: documents/s, sat_zeep against inflating alone, lxml and peers")
-    say(machine_note() + f"; sat_zeep inflates with {FAST_INFLATE}")
+    say(machine_note() + f"; sat_zeep inflates with {FAST_INFLATE}; load average {load()}")
     whole, parts, built = cached_packages(
         options.cache_dir,
         options.documents,
@@ -280,8 +294,15 @@ def main() -> None:
         f"({count:,} in {seconds:.2f} s)"
     )
 
+    single_cpu = cpu_seconds(single)
+
+    pool_cpu: list[float] = []
+
     def pooled() -> int:
-        return sum(len(batch) for _, batch in summarize_packages(parts, workers=options.workers))
+        began = time.process_time(), children_cpu()
+        done = sum(len(batch) for _, batch in summarize_packages(parts, workers=options.workers))
+        pool_cpu.append(time.process_time() - began[0] + children_cpu() - began[1])
+        return done
 
     seconds, count = timed(pooled, repeat)
     parallel_rate = count / seconds
@@ -290,6 +311,11 @@ def main() -> None:
         f"  sat_zeep summarize_packages, {used} workers: {parallel_rate:,.0f} documents/s "
         f"({count:,} in {seconds:.2f} s) = {parallel_rate / used:,.0f}/s per core "
         f"(×{parallel_rate / single_rate:.2f} over 1 process)"
+    )
+    say(
+        f"  CPU time (this process + workers): 1 process {single_cpu:.2f} s, pool "
+        f"{min(pool_cpu):.2f} s (×{min(pool_cpu) / single_cpu:.2f}); the pool's wall clock per "
+        "core also depends on what else runs on the cores (load average above)"
     )
 
     sample = min(options.sample, len(summaries))
@@ -345,6 +371,12 @@ def main() -> None:
     )
     if satcfdi_rate:
         say(f"sat_zeep / satcfdi ×{single_rate / satcfdi_rate:.1f}")
+    say(f"load average at the end: {load()}")
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (other jobs sharing the cores)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
