@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sat_zeep.packages.archive import directory as zipdirectory
 from sat_zeep.packages.archive.directory import Listing, UnsupportedDirectory, read_listing
 
 
@@ -93,3 +94,20 @@ def test_sizes_only_in_a_zip64_extra_are_left_to_zipfile(tmp_path: Path) -> None
     (tmp_path / "p.zip").write_bytes(bytes(data))
     with pytest.raises(UnsupportedDirectory):
         read_listing(tmp_path / "p.zip")
+
+
+@pytest.mark.parametrize("block", [1, 7, 46, 53, 64, 100, 333])
+def test_records_cut_across_read_blocks_are_read_whole(
+    tmp_path: Path, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for index in range(12):
+            info = zipfile.ZipInfo(f"{index:03d}-{'n' * (index * 7)}.xml")
+            info.extra = b"\xfe\xca" + (index * 5).to_bytes(2, "little") + b"e" * (index * 5)
+            info.comment = b"c" * (index * 11)
+            package.writestr(info, f"<n>{index}</n>")
+    path = tmp_path / "cut.zip"
+    path.write_bytes(buffer.getvalue())
+    monkeypatch.setattr(zipdirectory, "_BLOCK", block)
+    assert read_listing(path).same_as(zipfile_listing(buffer.getvalue()))

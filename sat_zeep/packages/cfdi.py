@@ -38,7 +38,7 @@ from .errors import (
     PackageError,
     SkippedEntryWarning,
 )
-from .summary import CfdiSummary, summarize_parsed
+from .summary import CfdiSummary, summarize_parsed, summary_of
 from .summary_scan import scan_cfdi
 
 __all__ = ["CfdiDocument", "iter_cfdi", "iter_cfdi_summaries"]
@@ -67,7 +67,7 @@ def iter_cfdi(
         for entry, data in zip(entries, package.read_each(entries), strict=True):
             fields = scan_cfdi(data)
             if fields is not None:
-                yield CfdiDocument(entry.name, data, CfdiSummary(*fields))
+                yield CfdiDocument(entry.name, data, summary_of(fields))
                 continue
             try:
                 summary = summarize_parsed(data)
@@ -86,7 +86,7 @@ def iter_cfdi_summaries(
         for entry, data in zip(entries, package.read_each(entries), strict=True):
             fields = scan_cfdi(data)
             if fields is not None:
-                yield CfdiSummary(*fields)
+                yield summary_of(fields)
                 continue
             try:
                 yield summarize_parsed(data)

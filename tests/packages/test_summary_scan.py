@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sat_zeep.packages import MalformedDocumentError, summarize_xml
-from sat_zeep.packages.summary import CfdiSummary, summarize_parsed
+from sat_zeep.packages.summary import CfdiSummary, summarize_parsed, summary_of
 from sat_zeep.packages.summary_scan import scan_cfdi
 from sat_zeep.testing.fake_sat.universe import Document
 
@@ -116,3 +118,16 @@ def test_oddities_go_to_lxml_which_decides(data: bytes) -> None:
     except MalformedDocumentError as error:
         got = str(error)
     assert got == expected
+
+
+def test_summaries_built_from_scanned_fields_are_ordinary_frozen_summaries() -> None:
+    fields = scan_cfdi(CFDI33)
+    assert fields is not None
+    built = summary_of(fields)
+    assert type(built) is CfdiSummary
+    assert built == CfdiSummary(*fields)
+    assert hash(built) == hash(CfdiSummary(*fields))
+    assert built.total_retenido is None
+    assert dataclasses.replace(built, uuid="X").uuid == "X"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.uuid = "X"  # type: ignore[misc]

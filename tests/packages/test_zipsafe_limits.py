@@ -571,3 +571,15 @@ def test_extraction_through_a_link_out_of_the_folder_is_refused(tmp_path: Path) 
     assert str(caught.value) == f"<bytes>: entry 'link/a.xml' would leave {out.resolve()}"
     assert caught.value.entry == "link/a.xml"
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_directory_listed_out_of_offset_order_is_still_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.xml", b"<a/>")
+        archive.writestr("b.xml", b"<b/>")
+        archive.filelist.reverse()  # the central directory lists b.xml first
+    with open_package(buffer.getvalue()) as package:
+        assert [entry.name for entry in package.entries()] == ["b.xml", "a.xml"]
+        assert package.read("a.xml") == b"<a/>"
+        assert list(package.read_each(package.entries())) == [b"<b/>", b"<a/>"]

@@ -35,6 +35,8 @@ _FULL = 0xFFFFFFFF
 _MAX_TAIL = _END.size + 0xFFFF
 #: A local file header's fixed part, before the name and the extra field.
 _LOCAL_HEADER = 30
+#: Bytes of the central directory read at a time.
+_BLOCK = 1 << 20
 
 
 class UnsupportedDirectory(Exception):
@@ -124,23 +126,37 @@ def read_listing(source: Path | BinaryIO) -> Listing:
 
 
 def _read_listing(package: BinaryIO) -> Listing:
+    """The directory read in blocks of ``_BLOCK`` bytes (constant memory), records cut from each
+    block with ``unpack_from``: one read call per block, not two per record."""
     listing = Listing()
     layout = EntryLayout()
     count, start = _find_directory(package)
     package.seek(start)
+    unpack, fixed = _CENTRAL.unpack_from, _CENTRAL.size
+    block, at = b"", 0
     for _ in range(count):
-        record = package.read(_CENTRAL.size)
-        if len(record) < _CENTRAL.size or record[:4] != b"PK\x01\x02":
+        if len(block) - at < fixed:
+            if at > len(block):  # the last record's extra field or comment ran past the block
+                package.seek(at - len(block), 1)
+                at = len(block)
+            block, at = block[at:] + package.read(max(_BLOCK, fixed)), 0
+            if len(block) < fixed:
+                raise zipfile.BadZipFile("the central directory has a damaged record")
+        fields = unpack(block, at)
+        if fields[0] != b"PK\x01\x02":
             raise zipfile.BadZipFile("the central directory has a damaged record")
-        fields = _CENTRAL.unpack(record)
         crc, compressed, size, name_length, extra_length, comment_length = fields[7:13]
         offset = fields[-1]
         if _FULL in (compressed, size, offset):
             raise UnsupportedDirectory("an entry's sizes are in a ZIP64 extra field")
-        raw_name = package.read(name_length)
-        if len(raw_name) < name_length:
-            raise zipfile.BadZipFile("the central directory is cut short")
-        package.seek(extra_length + comment_length, 1)
+        name_end = at + fixed + name_length
+        if name_end > len(block):
+            block, at = block[at:] + package.read(max(_BLOCK, fixed + name_length)), 0
+            name_end = fixed + name_length
+            if name_end > len(block):
+                raise zipfile.BadZipFile("the central directory is cut short")
+        raw_name = block[name_end - name_length : name_end]
+        at = name_end + extra_length + comment_length  # (past the block: the next read refills)
         layout.add(raw_name, offset, compressed)
         listing.add(crc, compressed, size, raw_name)
     return listing
